@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.utils.translation import gettext
+
+from accounts.models import Notification, User
+from accounts.signals import user_registered
+
+
+@transaction.atomic
+def user_register(*, form) -> User:
+    """Create an inactive account from the sign-up form; an administrator approves it."""
+    user = form.save(commit=False)
+    user.is_active = False
+    user.awaiting_approval = True
+    user.save()
+    transaction.on_commit(lambda: user_registered.send(sender=User, user=user))
+    return user
+
+
+@transaction.atomic
+def user_approve(*, user: User, by: User) -> User:
+    User.objects.filter(pk=user.pk).update(is_active=True, awaiting_approval=False)
+    user.is_active, user.awaiting_approval = True, False
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext("Your account was approved. Welcome to EduCRM!")
+    notification_send(recipient=user, text=text, link=reverse("home"))
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool) -> User:
+    User.objects.filter(pk=user.pk).update(is_active=active, awaiting_approval=False)
+    user.is_active, user.awaiting_approval = active, False
+    return user
+
+
+def user_send_password_email(*, user: User, base_url: str, welcome: bool = False) -> None:
+    """Email a one-time link to choose a password (for new accounts and forgotten passwords).
+
+    Unlike Django's PasswordResetForm this also reaches accounts that never had a usable
+    password, which is how accounts created by an administrator get their first one.
+    """
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
+    context = {"user": user, "link": base_url.rstrip("/") + path, "welcome": welcome}
+    subject = render_to_string("accounts/email/set_password_subject.txt", context).strip()
+    body = render_to_string("accounts/email/set_password.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def notification_send(*, recipient: User, text: str, link: str = "") -> Notification:
+    """Store a notification. Callers translate `text` in the site language (settings.LANGUAGE_CODE),
+    not the language of whoever triggered it, since users have no language of their own yet."""
+    return Notification.objects.create(recipient=recipient, text=text[:500], link=link)
+
+
+def notification_open(*, notification: Notification) -> str:
+    """Mark one notification read and return where to go next (its link, if it is local)."""
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+    if notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+        return notification.link
+    return reverse("accounts:notification-list")
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    """Shared list/form helpers and template tags; no models. Every app may import it."""
+
+    name = "common"

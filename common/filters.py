@@ -1,0 +1,55 @@
+from functools import reduce
+from operator import or_
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AllYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no filter whose empty choice reads "All" rather than Django's "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("unknown", _("All")), ("true", _("Yes")), ("false", _("No")))
+
+
+def _style(widget: forms.Widget) -> None:
+    css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+    widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a free-text `q` over `search_fields` (small setup tables only; the big
+    customer table searches normalised keys and a full-text index instead) and Bootstrap widgets."""
+
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
+    )
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_educrm_styled", False):
+            for field in form.fields.values():
+                _style(field.widget)
+            form._educrm_styled = True
+        return form
+
+    def filter_search(self, queryset, name, value):
+        for term in value.split()[:5]:
+            queryset = queryset.filter(
+                reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields))
+            )
+        return queryset
+
+
+def active_filter(label=None):
+    return django_filters.BooleanFilter(
+        field_name="is_active", label=label or _("Active"), widget=AllYesNoSelect
+    )

@@ -1,0 +1,51 @@
+"""Helpers every list page uses: a FilterSet over an already scoped queryset, a page-size choice
+and one paginator COUNT."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.utils.http import urlencode
+
+
+def page_size_from(request: HttpRequest) -> int:
+    sizes = settings.LIST_PAGE_SIZES
+    try:
+        size = int(request.GET.get("size", sizes[0]))
+    except (TypeError, ValueError):
+        return sizes[0]
+    return size if size in sizes else sizes[0]
+
+
+def bound_params(request: HttpRequest) -> dict[str, str]:
+    """The request parameters the permission entry of this page requires (a sales manager's
+    ?kind=source): a link that drops them would be refused, so "Clear" keeps them."""
+    access = getattr(request, "rbac", None)
+    entry = access.current_entry if access is not None else None
+    if entry is None:
+        return {}
+    return {name: request.GET[name] for name in entry.params if name in request.GET}
+
+
+def filtered_page(request: HttpRequest, filterset) -> dict:
+    """Context for a list template: the filter form, the current page and the page sizes.
+
+    An invalid filter (say a non-numeric id) shows the form errors and an empty page, never a 500.
+    """
+    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    paginator = Paginator(queryset, page_size_from(request))
+    page = paginator.get_page(request.GET.get("page"))
+    bound = bound_params(request)
+    not_filters = {"page", "size", "o", *bound}
+    return {
+        "filter": filterset,
+        "page_obj": page,
+        "object_list": page.object_list,
+        "page_sizes": settings.LIST_PAGE_SIZES,
+        "is_filtered": any(value for key, value in request.GET.items() if key not in not_filters),
+        "clear_url": f"?{urlencode(bound)}",
+    }
+
+
+def simple_page(request: HttpRequest, queryset):
+    """One page of an unfiltered list (for example a user's own notifications)."""
+    return Paginator(queryset, page_size_from(request)).get_page(request.GET.get("page"))

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from common import views as common_views
+from common.access import public
+from config import views as project_views
+
+urlpatterns = [
+    path("", project_views.home, name="home"),
+    path("health/", common_views.health, name="health"),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("rbac/", include("rbac.urls")),
+    path("setup/", include("crm.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,41 @@
+from django.db.models import Count, Prefetch, QuerySet
+
+from accounts.models import Department, User
+from rbac.models import PermissionEntry, Role
+
+
+def codenames_for(user) -> frozenset[str]:
+    """The codenames the user's roles hold right now (one query; never cached across requests,
+    so a role change applies on the user's next request)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(PermissionEntry.objects.filter(roles__users=user).values_list("codename", flat=True))
+
+
+def roles_for_list() -> QuerySet[Role]:
+    return Role.objects.annotate(
+        user_count=Count("users", distinct=True),
+        permission_count=Count("permissions", distinct=True),
+    ).order_by("name")
+
+
+def departments_for_list() -> QuerySet[Department]:
+    return Department.objects.annotate(member_count=Count("members")).order_by("name")
+
+
+def users_manageable_by(user) -> QuerySet[User]:
+    """The accounts `user` may see and manage on the users pages. Superuser accounts are visible
+    to superusers only, so holding the admin role is not a way to take one over (for example by
+    changing its email and sending it a password link)."""
+    users = User.objects.all()
+    return users if user.is_superuser else users.filter(is_superuser=False)
+
+
+def users_for_list(user) -> QuerySet[User]:
+    """Users with their department joined and their roles prefetched (two queries a page)."""
+    return (
+        users_manageable_by(user)
+        .select_related("department")
+        .prefetch_related(Prefetch("roles", queryset=Role.objects.order_by("name")))
+        .order_by("username")
+    )

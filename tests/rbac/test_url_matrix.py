@@ -1,0 +1,302 @@
+"""Role x URL matrix over every URL name of the URLconf.
+
+EXPECTED is written by hand: it says, for each URL name, who may open it, with which method and
+which URL arguments. It is deliberately not derived from the permission registry, so a wrong
+default grant, a view marked public by mistake or a new unlisted view makes this file fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import count
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import Notification, User
+from common.access import AUTHENTICATED, PUBLIC, access_marker
+from rbac.checks import iter_url_patterns
+from rbac.models import Role
+from rbac.registry import registry
+from tests.conftest import make_client
+
+ANONYMOUS = "anonymous"
+# Every world user the matrix signs in as. The superuser passes every check by design, so it is
+# allowed on every row without being listed.
+ROLES = ("outsider", "student", "teacher", "finance", "sales", "manager", "admin", "superuser")
+
+ADMIN = frozenset({"admin"})
+SETUP_READERS = frozenset({"admin", "manager", "sales"})
+
+Kwargs = Callable[..., dict]
+serial = count(1)
+
+
+def no_kwargs(world, user):
+    return {}
+
+
+def pk_of(attribute: str) -> Kwargs:
+    return lambda world, user: {"pk": getattr(world, attribute).pk}
+
+
+def role_pk(slug: str) -> Kwargs:
+    return lambda world, user: {"pk": world.roles[slug].pk}
+
+
+def department_pk(code: str) -> Kwargs:
+    return lambda world, user: {"pk": world.departments[code].pk}
+
+
+def spare_role(world, user):
+    number = next(serial)
+    return {"pk": Role.objects.create(name=f"Spare role {number}", slug=f"spare-{number}").pk}
+
+
+def pending_registration(world, user):
+    number = next(serial)
+    pending = User.objects.create_user(
+        username=f"pending{number}",
+        email=f"pending{number}@example.test",
+        is_active=False,
+        awaiting_approval=True,
+    )
+    return {"pk": pending.pk}
+
+
+def own_notification(world, user):
+    recipient = user or world.admin
+    notification = Notification.objects.create(recipient=recipient, text="Hello", link="/")
+    return {"pk": notification.pk}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: `access` is PUBLIC, AUTHENTICATED or the set of roles allowed (besides the
+    superuser). `ok` is the status an allowed user gets (200 for pages, 302 for actions);
+    `anonymous` is the status an anonymous visitor gets on a public URL."""
+
+    url_name: str
+    access: str | frozenset[str]
+    method: str = "GET"
+    kwargs: Kwargs = no_kwargs
+    query: str = ""
+    data: dict = field(default_factory=dict)
+    ok: int | None = None
+    anonymous: int = 200
+    variant: str = ""
+
+    @property
+    def expected_ok(self) -> int:
+        if self.ok is not None:
+            return self.ok
+        return 200 if self.method == "GET" else 302
+
+    def allows(self, role: str) -> bool:
+        if self.access == PUBLIC:
+            return True
+        if role == ANONYMOUS:
+            return False
+        if self.access == AUTHENTICATED:
+            return True
+        return role == "superuser" or role in self.access
+
+    @property
+    def id(self) -> str:
+        return f"{self.url_name}{'[' + self.variant + ']' if self.variant else ''}"
+
+
+def post(url_name, access, kwargs=no_kwargs, data=None, **extra) -> Case:
+    return Case(url_name, access, method="POST", kwargs=kwargs, data=data or {}, **extra)
+
+
+EXPECTED: list[Case] = [
+    # Project pages
+    Case("home", AUTHENTICATED),
+    Case("health", PUBLIC),
+    post("set_language", PUBLIC, data={"language": "en", "next": "/"}, anonymous=302),
+    # Accounts: public pages (signed-in users are sent home from login and registration)
+    Case("accounts:login", PUBLIC, ok=302),
+    # Logging out redirects to the login page (without ?next=), for everyone.
+    post("accounts:logout", PUBLIC, anonymous=302),
+    Case("accounts:register", PUBLIC, ok=302),
+    Case("accounts:password-reset", PUBLIC),
+    Case("accounts:password-reset-done", PUBLIC),
+    Case(
+        "accounts:password-reset-confirm",
+        PUBLIC,
+        kwargs=lambda world, user: {"uidb64": "MQ", "token": "not-a-token"},
+    ),
+    Case("accounts:password-reset-complete", PUBLIC),
+    # Accounts: any signed-in user
+    Case("accounts:profile", AUTHENTICATED),
+    Case("accounts:password-change", AUTHENTICATED),
+    Case("accounts:password-change-done", AUTHENTICATED),
+    Case("accounts:notification-list", AUTHENTICATED),
+    post("accounts:notification-open", AUTHENTICATED, kwargs=own_notification),
+    post("accounts:notification-read-all", AUTHENTICATED),
+    # Roles
+    Case("rbac:role-list", ADMIN),
+    Case("rbac:role-create", ADMIN),
+    Case("rbac:role-update", ADMIN, kwargs=role_pk("sales")),
+    post("rbac:role-delete", ADMIN, kwargs=spare_role),
+    # Users
+    Case("rbac:user-list", ADMIN),
+    Case("rbac:user-create", ADMIN),
+    Case("rbac:user-update", ADMIN, kwargs=pk_of("sales2")),
+    post("rbac:user-set-active", ADMIN, kwargs=pk_of("sales2"), data={"active": "0"}),
+    post("rbac:user-approve", ADMIN, kwargs=pending_registration),
+    post("rbac:user-password-link", ADMIN, kwargs=pk_of("sales2")),
+    # Departments
+    Case("rbac:department-list", ADMIN),
+    Case("rbac:department-create", ADMIN),
+    Case("rbac:department-update", ADMIN, kwargs=department_pk("sales")),
+    post("rbac:department-set-active", ADMIN, kwargs=department_pk("sales"), data={"active": "0"}),
+    # Campuses
+    Case("crm:campus-list", ADMIN),
+    Case("crm:campus-create", ADMIN),
+    Case("crm:campus-update", ADMIN, kwargs=pk_of("beijing")),
+    post("crm:campus-set-active", ADMIN, kwargs=pk_of("beijing"), data={"active": "0"}),
+    # Courses
+    Case("crm:course-list", SETUP_READERS),
+    Case("crm:course-create", ADMIN),
+    Case("crm:course-update", ADMIN, kwargs=pk_of("python")),
+    post("crm:course-set-active", ADMIN, kwargs=pk_of("python"), data={"active": "0"}),
+    # Classes: the teacher may open the class they teach (object hook), not another one
+    Case("crm:class-list", SETUP_READERS),
+    Case("crm:class-create", ADMIN),
+    Case("crm:class-detail", SETUP_READERS | {"teacher"}, kwargs=pk_of("class_a"), variant="taught"),
+    Case("crm:class-detail", SETUP_READERS, kwargs=pk_of("class_b"), variant="not-taught"),
+    Case("crm:class-update", ADMIN, kwargs=pk_of("class_a")),
+    post("crm:class-set-active", ADMIN, kwargs=pk_of("class_a"), data={"active": "0"}),
+    # Data dictionary: the sales manager only with ?kind=source (parameter-bound entries)
+    Case("crm:dictitem-list", ADMIN, variant="no-kind"),
+    Case("crm:dictitem-list", ADMIN | {"manager"}, query="kind=source", variant="kind=source"),
+    Case("crm:dictitem-list", ADMIN, query="kind=education", variant="kind=education"),
+    Case("crm:dictitem-create", ADMIN, variant="no-kind"),
+    Case("crm:dictitem-create", ADMIN | {"manager"}, query="kind=source", variant="kind=source"),
+    Case("crm:dictitem-create", ADMIN, query="kind=education", variant="kind=education"),
+    # The sales manager edits and (de)activates customer sources only (object hook).
+    Case("crm:dictitem-update", ADMIN | {"manager"}, kwargs=pk_of("source"), variant="source"),
+    Case("crm:dictitem-update", ADMIN, kwargs=pk_of("education"), variant="education"),
+    post(
+        "crm:dictitem-set-active",
+        ADMIN | {"manager"},
+        kwargs=pk_of("source"),
+        data={"active": "0"},
+        variant="source",
+    ),
+    post(
+        "crm:dictitem-set-active",
+        ADMIN,
+        kwargs=pk_of("education"),
+        data={"active": "0"},
+        variant="education",
+    ),
+]
+
+
+def _project_url_names() -> set[str]:
+    return {name for name, _callback in iter_url_patterns() if not name.startswith("admin:")}
+
+
+def test_every_url_name_of_the_urlconf_is_in_the_table():
+    missing = _project_url_names() - {case.url_name for case in EXPECTED}
+    assert not missing, f"URL names without a row in EXPECTED (add one): {sorted(missing)}"
+
+
+def test_the_table_names_no_url_that_is_gone():
+    stale = {case.url_name for case in EXPECTED} - _project_url_names()
+    assert not stale, f"EXPECTED rows for URL names the URLconf no longer has: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("case", EXPECTED, ids=lambda case: case.id)
+def test_the_view_is_guarded_the_way_the_table_says(case):
+    """Public and signed-in-only rows must carry that marker; every other row needs entries."""
+    callbacks = dict(iter_url_patterns())
+    marker = access_marker(callbacks[case.url_name])
+    if case.access in (PUBLIC, AUTHENTICATED):
+        assert marker == case.access
+    else:
+        assert marker is None, f"{case.url_name} is marked {marker!r} but the table restricts it"
+        assert registry.has_url(case.url_name), f"{case.url_name} has no permission entry"
+
+
+def test_every_url_has_a_permission_entry_or_a_marker():
+    unguarded = [
+        name
+        for name, callback in iter_url_patterns()
+        if not name.startswith("admin:") and access_marker(callback) is None and not registry.has_url(name)
+    ]
+    assert unguarded == []
+
+
+def check_cell(world, case: Case, role: str) -> None:
+    """Open the row's URL as `role` and compare the answer with the table."""
+    user = None if role == ANONYMOUS else world.users[role]
+    client = make_client(user)
+    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
+    if case.query:
+        url = f"{url}?{case.query}"
+
+    response = client.get(url) if case.method == "GET" else client.post(url, case.data)
+
+    login_prefix = f"{reverse(settings.LOGIN_URL)}?next="
+    if role == ANONYMOUS and case.access != PUBLIC:
+        assert response.status_code == 302
+        assert response["Location"].startswith(login_prefix)
+    elif role == ANONYMOUS:
+        assert response.status_code == case.anonymous
+        assert not response.get("Location", "").startswith(login_prefix)
+    elif case.allows(role):
+        assert response.status_code == case.expected_ok, response.content[:500]
+        assert not response.get("Location", "").startswith(login_prefix)
+    else:
+        assert response.status_code == 403
+        assert b'data-testid="forbidden"' in response.content
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
+@pytest.mark.parametrize("case", EXPECTED, ids=lambda case: case.id)
+def test_role_url_matrix(world, case, role):
+    check_cell(world, case, role)
+
+
+ADMIN_URLS_WITHOUT_ARGUMENTS = [
+    "admin:index",
+    "admin:password_change",
+    "admin:accounts_user_changelist",
+    "admin:accounts_user_add",
+    "admin:accounts_department_changelist",
+    "admin:accounts_notification_changelist",
+]
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
+def test_django_admin_is_for_superusers_only(world, role):
+    user = None if role == ANONYMOUS else world.users[role]
+    client = make_client(user)
+    for url_name in ADMIN_URLS_WITHOUT_ARGUMENTS:
+        response = client.get(reverse(url_name))
+        if role == "superuser":
+            assert response.status_code == 200, url_name
+        elif role == ANONYMOUS:
+            assert response.status_code == 302, url_name
+            assert response["Location"].startswith(f"{reverse(settings.LOGIN_URL)}?next="), url_name
+        else:
+            assert response.status_code == 403, url_name
+
+
+def test_django_admin_change_page_is_for_superusers_only(world):
+    url = reverse("admin:accounts_user_change", args=[world.sales.pk])
+    assert make_client(world.superuser).get(url).status_code == 200
+    assert make_client(world.admin).get(url).status_code == 403
+
+
+def test_admin_namespace_has_no_permission_entries():
+    """The Django admin is superuser-only: no role can be granted any of its URLs."""
+    admin_names = {name for name, _callback in iter_url_patterns() if name.startswith("admin:")}
+    assert admin_names
+    assert not [name for name in admin_names if registry.has_url(name)]
