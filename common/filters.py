@@ -1,9 +1,12 @@
+import datetime
 from functools import reduce
 from operator import or_
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,7 +18,8 @@ class AllYesNoSelect(forms.NullBooleanSelect):
         self.choices = (("unknown", _("All")), ("true", _("Yes")), ("false", _("No")))
 
 
-def _style(widget: forms.Widget) -> None:
+def style_widget(widget: forms.Widget) -> None:
+    """Bootstrap's small form controls on a filter widget."""
     css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
     widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
@@ -37,7 +41,7 @@ class SearchFilterSet(django_filters.FilterSet):
         form = super().form
         if not getattr(form, "_educrm_styled", False):
             for field in form.fields.values():
-                _style(field.widget)
+                style_widget(field.widget)
             form._educrm_styled = True
         return form
 
@@ -53,3 +57,18 @@ def active_filter(label=None):
     return django_filters.BooleanFilter(
         field_name="is_active", label=label or _("Active"), widget=AllYesNoSelect
     )
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`. On SQLite as a code-point range, which an ordinary index
+    answers (its LIKE is case-insensitive and skips the index); elsewhere as LIKE 'x%', because
+    a linguistic collation does not order code points and the range would miss rows."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day` in the school's time zone, for date filters on datetime columns (a
+    `__date` lookup would convert every row, and on SQLite call Python for each)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

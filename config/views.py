@@ -3,7 +3,7 @@
 from django.shortcuts import render
 
 from common.access import authenticated
-from crm.selectors import class_cards_for_teacher
+from crm.selectors import OWNER_CODENAME, class_cards_for_teacher, customers_due_for
 
 
 @authenticated
@@ -14,4 +14,6 @@ def home(request):
         "my_classes": class_cards_for_teacher(request.user)[:12],
         "has_roles": request.user.roles.exists(),  # reverse relation declared by rbac.Role
     }
+    if request.rbac.holds(OWNER_CODENAME):
+        context.update(customers_due_for(request.user), shows_follow_ups=True)
     return render(request, "common/home.html", context)

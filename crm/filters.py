@@ -1,10 +1,15 @@
+from datetime import timedelta
+
 import django_filters
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from common.filters import SearchFilterSet, active_filter
-from crm.models import Campus, ClassList, Course, DictItem
+from common.filters import SearchFilterSet, active_filter, prefix_q, start_of_day, style_widget
+from crm.models import Campus, ClassList, Course, Customer, DictItem
+from crm.normalize import phone_or_none
 
 
 class CampusFilter(SearchFilterSet):
@@ -69,3 +74,120 @@ class DictItemFilter(SearchFilterSet):
     class Meta:
         model = DictItem
         fields = ["q", "kind", "is_active"]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    """Filters of the three customer lists. Search goes to exact, indexed keys (normalised phone,
+    QQ, WeChat, customer number) and to prefixes of the name, its pinyin and its initials, never
+    to a `LIKE '%…%'` scan of a million rows."""
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, pinyin, phone, QQ, WeChat")}),
+    )
+    source = django_filters.ModelChoiceFilter(queryset=DictItem.objects.none(), label=_("Source"))
+    status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    consultant = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Consultant"))
+    course = django_filters.ModelChoiceFilter(
+        field_name="interested_courses", queryset=Course.objects.none(), label=_("Interested course")
+    )
+    created_from = django_filters.DateFilter(
+        method="filter_created_from", label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = django_filters.DateFilter(
+        method="filter_created_to", label=_("Created until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    stale_days = django_filters.NumberFilter(
+        method="filter_stale",
+        label=_("No follow-up for more than (days)"),
+        min_value=1,
+        max_value=3650,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 3650}),
+    )
+    due = django_filters.ChoiceFilter(
+        method="filter_due",
+        label=_("Follow-up due"),
+        choices=(("today", _("Today")), ("overdue", _("Overdue"))),
+    )
+    o = django_filters.OrderingFilter(
+        fields=(
+            ("id", "number"),
+            ("name_pinyin", "name"),
+            ("consulted_on", "consulted"),
+            ("last_follow_up_at", "last_follow_up"),
+            ("next_follow_up_at", "next_follow_up"),
+        )
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "q",
+            "source",
+            "status",
+            "consultant",
+            "course",
+            "created_from",
+            "created_to",
+            "stale_days",
+            "due",
+        ]
+
+    def __init__(self, *args, consultants=None, omit: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        filters = self.filters
+        filters["source"].queryset = DictItem.objects.filter(kind=DictItem.Kind.SOURCE).order_by(
+            "order", "id"
+        )
+        filters["course"].queryset = Course.objects.filter(is_active=True)
+        if consultants is not None:
+            filters["consultant"].queryset = consultants
+        for name in omit:
+            filters.pop(name)
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_educrm_styled", False):
+            for field in form.fields.values():
+                style_widget(field.widget)
+            form._educrm_styled = True
+        return form
+
+    def filter_search(self, queryset, name, value):
+        term = value.strip()[:50]
+        if not term:
+            return queryset
+        keys = Q(wechat=term)
+        phone = phone_or_none(term)
+        if phone:
+            keys |= Q(phone=phone)
+        if term.isdigit():
+            keys |= Q(qq=term)
+            if len(term) <= 12:
+                keys |= Q(pk=int(term))
+        latin = term.lower().replace(" ", "")
+        if latin.isascii() and latin.isalnum():
+            keys |= prefix_q("name_pinyin", latin) | prefix_q("name_initials", latin)
+        keys |= prefix_q("name", term)
+        return queryset.filter(keys)
+
+    def filter_created_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=start_of_day(value))
+
+    def filter_created_to(self, queryset, name, value):
+        return queryset.filter(created_at__lt=start_of_day(value + timedelta(days=1)))
+
+    def filter_stale(self, queryset, name, value):
+        cutoff = timezone.now() - timedelta(days=int(value))
+        return queryset.filter(
+            Q(last_follow_up_at__lt=cutoff) | Q(last_follow_up_at__isnull=True, created_at__lt=cutoff)
+        )
+
+    def filter_due(self, queryset, name, value):
+        today = timezone.localdate()
+        start, end = start_of_day(today), start_of_day(today + timedelta(days=1))
+        if value == "today":
+            return queryset.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
+        return queryset.filter(next_follow_up_at__lt=start)

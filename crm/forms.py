@@ -1,9 +1,15 @@
+from datetime import timedelta
+
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from crm.models import Campus, ClassList, Course, DictItem
+from crm.models import AllocationWeight, Campus, ClassList, Course, Customer, DictItem, FollowUp, PoolPolicy
+from crm.normalize import normalize_phone, normalize_qq
+from crm.selectors import find_duplicate
+from crm.services import duplicate_message
 
 
 class CampusForm(forms.ModelForm):
@@ -78,3 +84,238 @@ class DictItemForm(forms.ModelForm):
     class Meta:
         model = DictItem
         fields = ["kind", "code", "label", "order", "is_active"]
+
+
+def dictionary_choices(kind: str, current: DictItem | None = None):
+    """Active items of one dictionary kind, plus the record's current item if it was deactivated."""
+    keep = Q(pk=current.pk) if current is not None else Q(pk__in=[])
+    return DictItem.objects.filter(Q(kind=kind, is_active=True) | keep).order_by("order", "id")
+
+
+class DictionaryFieldsMixin:
+    """Limit each dictionary foreign key of a model form to its kind's active items."""
+
+    dictionary_fields: dict[str, str] = {}
+
+    def limit_dictionary_fields(self) -> None:
+        for name, kind in self.dictionary_fields.items():
+            if name in self.fields:
+                current = getattr(self.instance, name, None) if self.instance.pk else None
+                self.fields[name].queryset = dictionary_choices(kind, current)
+
+
+class ReferrerField(forms.ModelChoiceField):
+    """The referrer is picked by customer number: a select of a million customers would not load."""
+
+    widget = forms.NumberInput
+    default_error_messages = {"invalid_choice": _("No customer has this number.")}
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Customer) else value
+
+
+class CustomerForm(DictionaryFieldsMixin, forms.ModelForm):
+    """Create and edit a customer. Phone and QQ are normalised and checked against live customers;
+    the database constraint backs the check when two people save at once."""
+
+    dictionary_fields = {
+        "gender": DictItem.Kind.GENDER,
+        "source": DictItem.Kind.SOURCE,
+        "education": DictItem.Kind.EDUCATION,
+        "experience": DictItem.Kind.EXPERIENCE,
+        "work_status": DictItem.Kind.WORK_STATUS,
+    }
+    referrer = ReferrerField(
+        queryset=Customer.objects.live(),
+        required=False,
+        label=_("Referred by (customer number)"),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "gender",
+            "phone",
+            "qq",
+            "wechat",
+            "email",
+            "source",
+            "consulted_on",
+            "interested_courses",
+            "education",
+            "school",
+            "major",
+            "experience",
+            "work_status",
+            "company",
+            "salary",
+            "referrer",
+            "note",
+        ]
+        widgets = {
+            "consulted_on": forms.DateInput(attrs={"type": "date"}),
+            "interested_courses": forms.CheckboxSelectMultiple,
+            "note": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "qq": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_dictionary_fields()
+        self.fields["interested_courses"].queryset = Course.objects.filter(
+            Q(is_active=True) | Q(pk__in=self.instance.interested_courses.all() if self.instance.pk else [])
+        )
+        if not self.instance.pk:
+            self.initial.setdefault("consulted_on", timezone.localdate())
+        self.duplicate: Customer | None = None
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_qq(self) -> str:
+        return normalize_qq(self.cleaned_data.get("qq", ""))
+
+    def clean_referrer(self):
+        referrer = self.cleaned_data.get("referrer")
+        if referrer is not None and self.instance.pk and referrer.pk == self.instance.pk:
+            raise forms.ValidationError(_("A customer cannot refer themselves."))
+        return referrer
+
+    def clean(self):
+        data = super().clean()
+        phone, qq = data.get("phone", ""), data.get("qq", "")
+        if (
+            not (phone or qq or data.get("wechat"))
+            and not self.has_error("phone")
+            and not self.has_error("qq")
+        ):
+            raise forms.ValidationError(
+                _("Enter at least one way to reach the customer: phone, QQ or WeChat.")
+            )
+        duplicate = find_duplicate(phone=phone, qq=qq, exclude_pk=self.instance.pk)
+        if duplicate is not None:
+            self.show_duplicate(duplicate)
+        return data
+
+    def show_duplicate(self, existing: Customer) -> None:
+        """Refuse with who owns the existing customer and since when (also used by the view when
+        the database constraint catches a race the check above could not see)."""
+        self.duplicate = existing
+        field = "phone" if existing.phone and existing.phone == self.cleaned_data.get("phone") else "qq"
+        self.add_error(field, duplicate_message(existing))
+
+
+class CustomerCreateForm(CustomerForm):
+    to_pool = forms.BooleanField(
+        label=_("Put in the public pool instead of my customers"),
+        required=False,
+    )
+
+
+class FollowUpForm(DictionaryFieldsMixin, forms.ModelForm):
+    dictionary_fields = {"channel": DictItem.Kind.FOLLOW_UP_CHANNEL, "intent": DictItem.Kind.INTENT_LEVEL}
+
+    class Meta:
+        model = FollowUp
+        fields = ["channel", "intent", "content", "next_at"]
+        widgets = {
+            "content": forms.Textarea(attrs={"rows": 3}),
+            "next_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_dictionary_fields()
+        self.fields["next_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+    def clean_next_at(self):
+        next_at = self.cleaned_data.get("next_at")
+        if next_at is not None:
+            now = timezone.now()
+            if next_at < now - timedelta(minutes=5):
+                raise forms.ValidationError(_("The next follow-up must be in the future."))
+            if next_at > now + timedelta(days=366):
+                raise forms.ValidationError(_("Plan the next follow-up within a year."))
+        return next_at
+
+
+class TransferForm(forms.Form):
+    to = forms.ModelChoiceField(queryset=User.objects.none(), label=_("New consultant"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, consultants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = consultants
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PoolPolicyForm(forms.ModelForm):
+    class Meta:
+        model = PoolPolicy
+        fields = [
+            "days_without_follow_up",
+            "days_without_signing",
+            "warning_days",
+            "private_cap",
+            "cooldown_days",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        warning = data.get("warning_days")
+        shortest = min(
+            (days for days in (data.get("days_without_follow_up"), data.get("days_without_signing")) if days),
+            default=None,
+        )
+        if warning is not None and shortest is not None and warning >= shortest:
+            self.add_error("warning_days", _("Warn fewer days ahead than the shortest return rule."))
+        return data
+
+
+class AllocationWeightsForm(forms.Form):
+    """One weight and one daily cap per consultant. A blank weight removes the consultant from
+    auto-allocation; with no weights at all, new leads stay in the pool."""
+
+    def __init__(self, *args, consultants, weights: dict[int, AllocationWeight], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for consultant in consultants:
+            current = weights.get(consultant.pk)
+            weight = forms.IntegerField(
+                label=_("Weight"),
+                required=False,
+                min_value=0,
+                max_value=1000,
+                initial=current.weight if current else None,
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control form-control-sm", "min": 0, "max": 1000}
+                ),
+            )
+            cap = forms.IntegerField(
+                label=_("Daily cap"),
+                required=False,
+                min_value=1,
+                max_value=100_000,
+                initial=current.daily_cap if current else None,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 1}),
+            )
+            self.fields[f"weight_{consultant.pk}"] = weight
+            self.fields[f"cap_{consultant.pk}"] = cap
+            self.rows.append(
+                (consultant, current, self[f"weight_{consultant.pk}"], self[f"cap_{consultant.pk}"])
+            )
+
+    def settings(self) -> dict[int, tuple[int | None, int | None]]:
+        """consultant id -> (weight or None to remove, daily cap or None)."""
+        return {
+            consultant.pk: (
+                self.cleaned_data[f"weight_{consultant.pk}"],
+                self.cleaned_data[f"cap_{consultant.pk}"],
+            )
+            for consultant, *_rest in self.rows
+        }

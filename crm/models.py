@@ -1,8 +1,10 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Campus(models.Model):
@@ -109,6 +111,7 @@ class DictItem(models.Model):
         FOLLOW_UP_CHANNEL = "follow_up_channel", _("Follow-up channel")
         INTENT_LEVEL = "intent_level", _("Intent level")
         WORK_STATUS = "work_status", _("Work status")
+        GENDER = "gender", _("Gender")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     code = models.SlugField(_("code"), max_length=50)
@@ -126,3 +129,332 @@ class DictItem(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class CustomerQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_deleted=False)
+
+    def in_pool(self):
+        return self.filter(is_deleted=False, consultant__isnull=True)
+
+
+class Customer(models.Model):
+    """A lead or a signed customer. No consultant means it sits in the public pool (公户).
+
+    `phone` is stored as E.164 (+8613800138000) and `qq` as bare digits, both normalised by
+    `crm.normalize`, so that the partial unique constraints below catch duplicates however they
+    were typed. `name_pinyin` and `name_initials` are derived from `name` for pinyin search.
+    """
+
+    class Status(models.TextChoices):
+        UNSIGNED = "unsigned", _("Not signed")
+        SIGNED = "signed", _("Signed")
+
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(_("initials"), max_length=50, blank=True, editable=False)
+    gender = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.GENDER},
+        verbose_name=_("gender"),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    qq = models.CharField(_("QQ"), max_length=12, blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    education = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.EDUCATION},
+        verbose_name=_("education"),
+    )
+    school = models.CharField(_("school"), max_length=100, blank=True)
+    major = models.CharField(_("major"), max_length=100, blank=True)
+    experience = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.EXPERIENCE},
+        verbose_name=_("work experience"),
+    )
+    work_status = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.WORK_STATUS},
+        verbose_name=_("work status"),
+    )
+    company = models.CharField(_("company"), max_length=100, blank=True)
+    salary = models.PositiveIntegerField(_("monthly salary"), null=True, blank=True)
+    source = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.SOURCE},
+        verbose_name=_("source"),
+    )
+    referrer = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    interested_courses = models.ManyToManyField(
+        Course, blank=True, related_name="interested_customers", verbose_name=_("interested courses")
+    )
+    consulted_on = models.DateField(_("consultation date"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNSIGNED)
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("consultant"),
+    )
+    claimed_at = models.DateTimeField(_("owned since"), null=True, blank=True)
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    # Set when the owner was warned of the coming return to the pool, or reminded of a due
+    # follow-up; cleared by the next claim or follow-up, so each warning goes out once.
+    return_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    follow_up_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    is_deleted = models.BooleanField(_("deleted"), default=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "return_warned_at", "follow_up_reminded_at"])
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            # Live customers only: a deleted lead must not block entering the person again.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(is_deleted=False) & ~Q(phone=""),
+                name="customer_unique_live_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["qq"],
+                condition=Q(is_deleted=False) & ~Q(qq=""),
+                name="customer_unique_live_qq",
+            ),
+        ]
+        indexes = [
+            # Each list page has an index matching its filter and its newest-first order.
+            models.Index(
+                fields=["-id"],
+                condition=Q(is_deleted=False, consultant__isnull=True),
+                name="customer_pool_idx",
+            ),
+            models.Index(fields=["consultant", "-id"], name="customer_owner_idx"),
+            models.Index(fields=["consultant", "next_follow_up_at"], name="customer_due_idx"),
+            models.Index(fields=["consultant", "last_follow_up_at"], name="customer_stale_idx"),
+            models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="customer_deleted_idx"),
+            models.Index(fields=["name"], name="customer_name_idx"),
+            models.Index(fields=["name_pinyin"], name="customer_pinyin_idx"),
+            models.Index(fields=["name_initials"], name="customer_initials_idx"),
+            models.Index(fields=["wechat"], name="customer_wechat_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def in_pool(self) -> bool:
+        return self.consultant_id is None
+
+
+class FollowUp(models.Model):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("customer")
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("consultant")
+    )
+    channel = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.FOLLOW_UP_CHANNEL},
+        verbose_name=_("channel"),
+    )
+    intent = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.INTENT_LEVEL},
+        verbose_name=_("intent level"),
+    )
+    content = models.TextField(_("content"))
+    at = models.DateTimeField(_("followed up at"), default=timezone.now)
+    next_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="followup_customer_idx")]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self) -> str:
+        return f"{self.customer} @ {self.at:%Y-%m-%d}"
+
+
+class OwnershipEvent(models.Model):
+    """Who owned whom, and why it changed. Written in the same transaction as the change."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("Entered")
+        CLAIM = "claim", _("Claimed")
+        RELEASE = "release", _("Released to the pool")
+        TRANSFER = "transfer", _("Transferred")
+        AUTO_RETURN = "auto_return", _("Returned to the pool automatically")
+        ALLOCATE = "allocate", _("Allocated")
+        SIGN = "sign", _("Signed")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="ownership_events", verbose_name=_("customer")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="ownership_customer_idx"),
+            # The re-claim cooldown asks "did this user give this customer up lately?".
+            models.Index(fields=["from_user", "customer", "-at"], name="ownership_cooldown_idx"),
+        ]
+        verbose_name = _("ownership event")
+        verbose_name_plural = _("ownership events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.customer}"
+
+
+class AllocationWeight(models.Model):
+    """A consultant's share of auto-allocated leads, and the smooth weighted round-robin state.
+
+    `current` is the running weight of nginx's smooth weighted round-robin; keeping it in the
+    database (and changing it only under a lock) makes allocation correct across processes.
+    """
+
+    consultant = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="allocation_weight",
+        verbose_name=_("consultant"),
+    )
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MaxValueValidator(1000)], help_text=_("0 takes no new leads.")
+    )
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap"), null=True, blank=True, help_text=_("Leave empty for no cap.")
+    )
+    current = models.IntegerField(default=0, editable=False)
+    allocated_on = models.DateField(null=True, blank=True, editable=False)
+    allocated_today = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["consultant__username"]
+        verbose_name = _("allocation weight")
+        verbose_name_plural = _("allocation weights")
+
+    def __str__(self) -> str:
+        return f"{self.consultant}: {self.weight}"
+
+
+class PoolPolicy(models.Model):
+    """The pool rules; one row (pk=1), created with the defaults on first use."""
+
+    days_without_follow_up = models.PositiveSmallIntegerField(
+        _("days without follow-up before return"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    days_without_signing = models.PositiveSmallIntegerField(
+        _("days without signing after the claim before return"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    warning_days = models.PositiveSmallIntegerField(
+        _("warn the owner this many days before"),
+        default=1,
+        validators=[MaxValueValidator(30)],
+    )
+    private_cap = models.PositiveIntegerField(
+        _("most unsigned customers a consultant may hold"),
+        default=150,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+    )
+    cooldown_days = models.PositiveSmallIntegerField(
+        _("days before a consultant may re-claim a customer they gave up"),
+        default=7,
+        validators=[MaxValueValidator(365)],
+    )
+
+    class Meta:
+        verbose_name = _("pool rules")
+        verbose_name_plural = _("pool rules")
+
+    def __str__(self) -> str:
+        return str(_("Pool rules"))
+
+    @classmethod
+    def current(cls) -> "PoolPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import DictItem
-from crm.selectors import classes_taught_by
+from crm.selectors import OWNER_CODENAME, classes_taught_by
 from rbac.defaults import ADMIN, SALES, SALES_MANAGER, TEACHER
 from rbac.registry import object_hook, register
 
@@ -155,4 +155,178 @@ register(
     hook="crm.is_customer_source",
     parent="crm.dict_item_list_sources",
     default_roles=(SALES_MANAGER,),
+)
+
+# --- Customers --------------------------------------------------------------------------------
+# Which customers each entry reaches is the data scope's business (crm.selectors); entries only
+# say which pages and actions a role has.
+CONSULTANTS = (SALES_MANAGER, SALES)
+MANAGERS = (SALES_MANAGER,)
+
+register(
+    "crm.customer_pool",
+    _("View the public pool"),
+    "crm:customer-pool",
+    menu="sales",
+    menu_label=_("Public pool"),
+    icon="inboxes",
+    order=10,
+    default_roles=CONSULTANTS,
+)
+register(
+    OWNER_CODENAME,
+    _("Own customers (be a consultant)"),
+    "crm:customer-mine",
+    menu="sales",
+    menu_label=_("My customers"),
+    icon="person-lines-fill",
+    order=20,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_list",
+    _("View all customers in the data scope"),
+    "crm:customer-list",
+    menu="sales",
+    menu_label=_("All customers"),
+    icon="people",
+    order=30,
+    default_roles=MANAGERS,
+)
+register(
+    "crm.customer_trash",
+    _("View the recycle bin"),
+    "crm:customer-trash",
+    menu="sales",
+    menu_label=_("Recycle bin"),
+    icon="trash",
+    order=40,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_restore",
+    _("Restore deleted customers"),
+    "crm:customer-restore",
+    methods=("POST",),
+    parent="crm.customer_trash",
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_detail",
+    _("View customers"),
+    "crm:customer-detail",
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+# A capability rather than a page: it grants no request (no methods), it makes the lists, the
+# detail page and exports show full contact details of every customer in the scope.
+register(
+    "crm.customer_contacts_all",
+    _("See the full contact details of every customer in the data scope"),
+    "crm:customer-detail",
+    methods=(),
+    parent=OWNER_CODENAME,
+    default_roles=MANAGERS,
+)
+register(
+    "crm.customer_create",
+    _("Enter customers"),
+    "crm:customer-create",
+    methods=WRITE,
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_notify_owner",
+    _("Notify the owner of a duplicate"),
+    "crm:customer-notify-owner",
+    methods=("POST",),
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_update",
+    _("Edit customers"),
+    "crm:customer-update",
+    methods=WRITE,
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_delete",
+    _("Delete customers (to the recycle bin)"),
+    "crm:customer-delete",
+    methods=("POST",),
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.followup_create",
+    _("Log follow-ups"),
+    "crm:followup-create",
+    methods=WRITE,
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_claim",
+    _("Claim customers from the public pool"),
+    "crm:customer-claim",
+    methods=("POST",),
+    parent="crm.customer_pool",
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_release",
+    _("Release customers to the public pool"),
+    "crm:customer-release",
+    methods=("POST",),
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "crm.customer_transfer",
+    _("Transfer customers between consultants"),
+    "crm:customer-transfer",
+    methods=WRITE,
+    parent="crm.customer_list",
+    default_roles=MANAGERS,
+)
+# Batch actions: one URL, one entry per action, told apart by the posted `action`.
+for action, label, parent, roles in (
+    ("claim", _("Claim customers in batches"), "crm.customer_pool", CONSULTANTS),
+    ("release", _("Release customers in batches"), OWNER_CODENAME, CONSULTANTS),
+    ("delete", _("Delete customers in batches"), OWNER_CODENAME, CONSULTANTS),
+    ("transfer", _("Transfer customers in batches"), "crm.customer_list", MANAGERS),
+):
+    register(
+        f"crm.customer_batch_{action}",
+        label,
+        "crm:customer-batch",
+        methods=("POST",),
+        params={"action": action},
+        parent=parent,
+        default_roles=roles,
+    )
+register(
+    "crm.poolpolicy_update",
+    _("Edit the pool rules"),
+    "crm:poolpolicy-update",
+    methods=WRITE,
+    menu="sales",
+    menu_label=_("Pool rules"),
+    icon="hourglass-split",
+    order=80,
+    default_roles=MANAGERS,
+)
+register(
+    "crm.allocation_update",
+    _("Edit allocation weights"),
+    "crm:allocation-update",
+    methods=WRITE,
+    menu="sales",
+    menu_label=_("Lead allocation"),
+    icon="diagram-3",
+    order=85,
+    default_roles=MANAGERS,
 )

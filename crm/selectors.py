@@ -1,7 +1,21 @@
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
+
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from crm.models import Campus, ClassList, Course, DictItem
+from common.filters import start_of_day
+from crm.models import Campus, ClassList, Course, Customer, DictItem, FollowUp, OwnershipEvent
+from crm.normalize import format_phone, mask_middle, mask_phone
+from rbac.models import Role
+from rbac.selectors import data_scope_for, users_holding
+
+# The permission that makes a user a consultant: one who may own customers.
+OWNER_CODENAME = "crm.customer_mine"
 
 
 def campuses_for_list() -> QuerySet[Campus]:
@@ -36,3 +50,237 @@ def class_cards_for_teacher(user) -> QuerySet[ClassList]:
 
 def dict_items_for_list() -> QuerySet[DictItem]:
     return DictItem.objects.order_by("kind", "order", "id")
+
+
+# --- Customers --------------------------------------------------------------------------------
+def _scope_filter(user) -> Q | None:
+    """The customers a user's data scope reaches, besides the public pool (None: all of them)."""
+    scope = data_scope_for(user)
+    if scope == Role.DataScope.ALL:
+        return None
+    if scope == Role.DataScope.DEPARTMENT and user.department_id:
+        return Q(consultant__department_id=user.department_id) | Q(consultant=user)
+    return Q(consultant=user)
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    """Every live customer `user` may see: the public pool plus what the data scope reaches
+    (own customers; the department's; or all). Lists, detail, search, export and batch actions
+    all start here, so a customer outside it is a 404 everywhere."""
+    customers = Customer.objects.live()
+    scope = _scope_filter(user)
+    if scope is None:
+        return customers
+    return customers.filter(scope | Q(consultant__isnull=True))
+
+
+def customers_deleted_visible_to(user) -> QuerySet[Customer]:
+    """The recycle bin: deleted customers within the user's data scope (pool leads deleted by a
+    manager belong to those who see everything)."""
+    customers = Customer.objects.filter(is_deleted=True)
+    scope = _scope_filter(user)
+    return customers if scope is None else customers.filter(scope)
+
+
+def customers_owned_in_scope(user) -> QuerySet[Customer]:
+    """Customers that have an owner within the user's scope: those the user may release, follow
+    up and (with the right) transfer."""
+    return customers_visible_to(user).filter(consultant__isnull=False)
+
+
+def customers_for_list(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """One query a page: source, gender and consultant joined."""
+    return queryset.select_related("source", "gender", "consultant")
+
+
+def customer_for_detail(user, pk: int) -> Customer:
+    """The customer with everything the detail page shows joined (404 outside the scope)."""
+    queryset = customers_visible_to(user).select_related(
+        "source", "gender", "consultant", "education", "experience", "work_status", "referrer", "created_by"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def consultants_for(user) -> QuerySet[User]:
+    """The consultants `user` may hand customers to: within the department for a department
+    scope, everyone for an all scope."""
+    consultants = users_holding(OWNER_CODENAME).select_related("department").order_by("username")
+    scope = data_scope_for(user)
+    if scope == Role.DataScope.ALL:
+        return consultants
+    if scope == Role.DataScope.DEPARTMENT and user.department_id:
+        return consultants.filter(department_id=user.department_id)
+    return consultants.filter(pk=user.pk)
+
+
+def find_duplicate(*, phone: str = "", qq: str = "", exclude_pk: int | None = None) -> Customer | None:
+    """The live customer already holding this normalised phone or QQ, with its owner joined."""
+    keys = Q()
+    if phone:
+        keys |= Q(phone=phone)
+    if qq:
+        keys |= Q(qq=qq)
+    if not keys:
+        return None
+    matches = Customer.objects.live().filter(keys).select_related("consultant")
+    if exclude_pk is not None:
+        matches = matches.exclude(pk=exclude_pk)
+    return matches.first()
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """A customer's contact details as one viewer may see them."""
+
+    phone: str
+    qq: str
+    wechat: str
+    email: str
+    masked: bool
+
+
+def contacts_for(customer: Customer, *, full: bool) -> Contacts:
+    if full:
+        return Contacts(format_phone(customer.phone), customer.qq, customer.wechat, customer.email, False)
+    return Contacts(
+        mask_phone(customer.phone),
+        mask_middle(customer.qq),
+        mask_middle(customer.wechat),
+        mask_middle(customer.email.partition("@")[0]) + ("@…" if customer.email else ""),
+        True,
+    )
+
+
+def shows_full_contacts(user, customer: Customer, *, may_see_all: bool) -> bool:
+    """Owners see their customers' contact details; so do roles allowed to see every customer's
+    in their scope (`may_see_all`). Everyone else, pool customers included, sees them masked."""
+    return may_see_all or (customer.consultant_id is not None and customer.consultant_id == user.pk)
+
+
+def attach_contacts(customers, user, *, may_see_all: bool) -> None:
+    """Give each customer of a page its `contacts` as this user may see them."""
+    for customer in customers:
+        customer.contacts = contacts_for(
+            customer, full=shows_full_contacts(user, customer, may_see_all=may_see_all)
+        )
+
+
+def follow_ups_for(customer: Customer) -> QuerySet[FollowUp]:
+    return customer.follow_ups.select_related("consultant", "channel", "intent")
+
+
+def ownership_events_for(customer: Customer) -> QuerySet[OwnershipEvent]:
+    return customer.ownership_events.select_related("from_user", "to_user", "by")
+
+
+def customers_editable_by(user) -> QuerySet[Customer]:
+    """Customers `user` may edit and delete: their own (and the department's or everyone's, by
+    scope); pool customers only for those whose scope reaches beyond their own."""
+    if data_scope_for(user) == Role.DataScope.OWN:
+        return customers_visible_to(user).filter(consultant=user)
+    return customers_visible_to(user)
+
+
+# --- The customer's timeline ------------------------------------------------------------------
+TIMELINE_LIMIT = 100
+# Ownership and follow-up dates have their own entries; the change list shows the rest.
+UNTRACKED_FIELDS = {
+    "consultant",
+    "claimed_at",
+    "last_follow_up_at",
+    "next_follow_up_at",
+    "name_pinyin",
+    "name_initials",
+    "created_by",
+    "created_at",
+    "deleted_at",
+}
+CONTACT_FIELDS = {"phone", "qq", "wechat", "email"}
+
+
+@dataclass
+class TimelineItem:
+    kind: str  # "follow_up", "ownership" or "change"
+    at: object
+    who: object
+    record: object = None
+    changes: list = None
+
+
+def _change_value(field, value, labels: dict[int, str], *, full_contacts: bool) -> str:
+    if value in (None, ""):
+        return "—"
+    if field.name in CONTACT_FIELDS:
+        value = format_phone(value) if field.name == "phone" and full_contacts else value
+        if not full_contacts:
+            value = mask_phone(value) if field.name == "phone" else mask_middle(str(value))
+        return str(value)
+    if field.is_relation:
+        return labels.get(value, f"#{value}") if field.related_model is DictItem else f"#{value}"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    return str(value)
+
+
+def _history_changes(customer: Customer, *, full_contacts: bool) -> list[TimelineItem]:
+    records = list(
+        customer.history.select_related("history_user").order_by("-history_date")[: TIMELINE_LIMIT + 1]
+    )
+    pairs = list(pairwise(records))
+    diffs = []
+    dict_ids = set()
+    for new, old in pairs:
+        changed = [change for change in new.diff_against(old).changes if change.field not in UNTRACKED_FIELDS]
+        if changed:
+            diffs.append((new, changed))
+            for change in changed:
+                field = Customer._meta.get_field(change.field)
+                if field.is_relation and field.related_model is DictItem:
+                    dict_ids.update(v for v in (change.old, change.new) if v)
+    labels = dict(DictItem.objects.filter(pk__in=dict_ids).values_list("pk", "label"))
+    items = []
+    for record, changed in diffs:
+        rows = []
+        for change in changed:
+            field = Customer._meta.get_field(change.field)
+            rows.append(
+                (
+                    field.verbose_name,
+                    _change_value(field, change.old, labels, full_contacts=full_contacts),
+                    _change_value(field, change.new, labels, full_contacts=full_contacts),
+                )
+            )
+        items.append(TimelineItem("change", record.history_date, record.history_user, changes=rows))
+    return items
+
+
+def customer_timeline(customer: Customer, *, full_contacts: bool) -> list[TimelineItem]:
+    """Follow-ups, ownership events and field changes, newest first (the latest of each kind)."""
+    items = [
+        TimelineItem("follow_up", f.at, f.consultant, record=f)
+        for f in follow_ups_for(customer)[:TIMELINE_LIMIT]
+    ]
+    items += [
+        TimelineItem("ownership", e.at, e.by, record=e)
+        for e in ownership_events_for(customer)[:TIMELINE_LIMIT]
+    ]
+    items += _history_changes(customer, full_contacts=full_contacts)
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items
+
+
+def customers_due_for(user, *, limit: int = 10) -> dict[str, list[Customer]]:
+    """A consultant's day: follow-ups due today and overdue ones (home page)."""
+    today = timezone.localdate()
+    start, end = start_of_day(today), start_of_day(today + timedelta(days=1))
+    mine = Customer.objects.live().filter(consultant=user).select_related("source")
+    return {
+        "due_today": list(
+            mine.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end).order_by(
+                "next_follow_up_at"
+            )[:limit]
+        ),
+        "overdue": list(mine.filter(next_follow_up_at__lt=start).order_by("next_follow_up_at")[:limit]),
+    }

@@ -1,15 +1,34 @@
-"""School setup pages: campuses, courses, classes and the data dictionary."""
+"""School setup pages (campuses, courses, classes, the data dictionary) and the sales desk
+(customers, the pool, follow-ups, pool rules, allocation)."""
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.lists import filtered_page, simple_page
 from common.views import form_page, list_page, set_active_and_redirect, setup_form_page
-from crm import selectors
-from crm.filters import CampusFilter, ClassListFilter, CourseFilter, DictItemFilter
-from crm.forms import CampusForm, ClassListForm, CourseForm, DictItemForm
-from crm.models import Campus, ClassList, Course, DictItem
+from crm import selectors, services
+from crm.filters import CampusFilter, ClassListFilter, CourseFilter, CustomerFilter, DictItemFilter
+from crm.forms import (
+    AllocationWeightsForm,
+    CampusForm,
+    ClassListForm,
+    CourseForm,
+    CustomerCreateForm,
+    CustomerForm,
+    DictItemForm,
+    FollowUpForm,
+    PoolPolicyForm,
+    ReleaseForm,
+    TransferForm,
+)
+from crm.models import AllocationWeight, Campus, ClassList, Course, Customer, DictItem, PoolPolicy
+from crm.normalize import normalize_phone, normalize_qq
 
 
 def _set_active(request, model, pk: int, list_url_name: str):
@@ -132,3 +151,383 @@ def dictitem_update(request, pk: int):
 def dictitem_set_active(request, pk: int):
     item = get_object_or_404(DictItem, pk=pk)
     return set_active_and_redirect(request, record=item, success_url=_dictitem_list_url(item.kind))
+
+
+# --- Customers --------------------------------------------------------------------------------
+BATCH_LIMIT = 500
+
+
+def _may_see_all_contacts(request) -> bool:
+    return request.rbac.holds("crm.customer_contacts_all")
+
+
+def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
+    filterset = CustomerFilter(
+        request.GET,
+        queryset=selectors.customers_for_list(queryset),
+        consultants=selectors.consultants_for(request.user),
+        omit=omit,
+    )
+    context = filtered_page(request, filterset)
+    selectors.attach_contacts(
+        context["object_list"], request.user, may_see_all=_may_see_all_contacts(request)
+    )
+    context.update(
+        title=title,
+        list_kind=list_kind,
+        batch_actions=_batch_actions(request, list_kind),
+        consultants=selectors.consultants_for(request.user)
+        if request.rbac.allows("crm:customer-transfer")
+        else (),
+    )
+    return render(request, "crm/customer_list.html", context)
+
+
+def _batch_actions(request, list_kind: str) -> list[str]:
+    """The batch buttons this list offers, each only to those who hold it."""
+    wanted = {
+        "pool": ["claim", "transfer"],
+        "mine": ["release", "delete"],
+        "all": ["transfer", "release", "delete"],
+    }
+    return [
+        action for action in wanted.get(list_kind, []) if request.rbac.holds(f"crm.customer_batch_{action}")
+    ]
+
+
+def customer_pool(request):
+    queryset = selectors.customers_visible_to(request.user).filter(consultant__isnull=True)
+    return _customer_list(
+        request,
+        queryset=queryset,
+        title=_("Public pool"),
+        list_kind="pool",
+        omit=("consultant", "status", "due"),
+    )
+
+
+def customer_mine(request):
+    queryset = selectors.customers_visible_to(request.user).filter(consultant=request.user)
+    return _customer_list(
+        request, queryset=queryset, title=_("My customers"), list_kind="mine", omit=("consultant",)
+    )
+
+
+def customer_list(request):
+    queryset = selectors.customers_visible_to(request.user)
+    return _customer_list(request, queryset=queryset, title=_("All customers"), list_kind="all")
+
+
+def customer_trash(request):
+    queryset = selectors.customers_for_list(selectors.customers_deleted_visible_to(request.user)).order_by(
+        "-deleted_at", "-id"
+    )
+    page = simple_page(request, queryset)
+    selectors.attach_contacts(page.object_list, request.user, may_see_all=_may_see_all_contacts(request))
+    return render(request, "crm/customer_trash.html", {"page_obj": page, "object_list": page.object_list})
+
+
+def _customer_form_page(request, form, *, title: str, save, cancel_url: str):
+    """Create and edit share this: a duplicate caught by the database (a race the form check could
+    not see) comes back as the same refusal on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = save(form)
+        except services.DuplicateCustomer as duplicate:
+            form.show_duplicate(duplicate.existing)
+        except services.CustomerRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Saved “%(record)s”.") % {"record": customer})
+            return redirect("crm:customer-detail", pk=customer.pk)
+    context = {
+        "form": form,
+        "title": title,
+        "cancel_url": cancel_url,
+        "duplicate": form.duplicate,
+        "may_notify_owner": bool(
+            form.duplicate and form.duplicate.consultant_id not in (None, request.user.pk)
+        ),
+    }
+    return render(request, "crm/customer_form.html", context)
+
+
+def customer_create(request):
+    form = CustomerCreateForm(request.POST or None)
+    return _customer_form_page(
+        request,
+        form,
+        title=_("New customer"),
+        save=lambda form: services.customer_create(
+            form=form, by=request.user, to_pool=form.cleaned_data.get("to_pool", False)
+        ),
+        cancel_url=reverse("crm:customer-mine"),
+    )
+
+
+def customer_update(request, pk: int):
+    customer = get_object_or_404(selectors.customers_editable_by(request.user), pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer)
+    return _customer_form_page(
+        request,
+        form,
+        title=_("Edit customer “%(name)s”") % {"name": customer.name},
+        save=lambda form: services.customer_update(form=form, by=request.user),
+        cancel_url=reverse("crm:customer-detail", args=[pk]),
+    )
+
+
+@require_POST
+def customer_notify_owner(request):
+    """The "notify the owner" button of a duplicate refusal. The duplicate is found again from
+    the phone or QQ the consultant typed, so the button reveals and reaches nothing else."""
+    try:
+        phone, qq = normalize_phone(request.POST.get("phone", "")), normalize_qq(request.POST.get("qq", ""))
+    except ValidationError:
+        phone = qq = ""
+    existing = selectors.find_duplicate(phone=phone, qq=qq)
+    if existing is not None and services.duplicate_notify_owner(existing=existing, by=request.user):
+        messages.success(request, _("%(owner)s was notified.") % {"owner": existing.consultant})
+    else:
+        messages.error(request, _("There is no owner to notify for this phone or QQ."))
+    return redirect("crm:customer-create")
+
+
+def customer_detail(request, pk: int):
+    customer = selectors.customer_for_detail(request.user, pk)
+    user = request.user
+    full = selectors.shows_full_contacts(user, customer, may_see_all=_may_see_all_contacts(request))
+    owned_in_scope = customer.consultant_id is not None
+    editable = selectors.customers_editable_by(user).filter(pk=pk).exists()
+    context = {
+        "customer": customer,
+        "contacts": selectors.contacts_for(customer, full=full),
+        "interested_courses": customer.interested_courses.all(),
+        "timeline": selectors.customer_timeline(customer, full_contacts=full),
+        "follow_up_form": FollowUpForm() if owned_in_scope else None,
+        "can_claim": customer.in_pool and request.rbac.allows("crm:customer-claim"),
+        "can_release": owned_in_scope
+        and customer.status != Customer.Status.SIGNED
+        and request.rbac.allows("crm:customer-release"),
+        "can_follow_up": owned_in_scope and request.rbac.allows("crm:followup-create"),
+        "can_edit": editable and request.rbac.allows("crm:customer-update"),
+        "can_delete": editable and request.rbac.allows("crm:customer-delete"),
+        "transfer_form": TransferForm(consultants=selectors.consultants_for(user))
+        if request.rbac.allows("crm:customer-transfer")
+        else None,
+    }
+    return render(request, "crm/customer_detail.html", context)
+
+
+def _attempt(request, action) -> bool:
+    """Run a service call; a refusal by the rules becomes an error message."""
+    try:
+        action()
+    except services.CustomerRefused as refusal:
+        messages.error(request, str(refusal))
+        return False
+    return True
+
+
+@require_POST
+def customer_claim(request, pk: int):
+    customer = get_object_or_404(selectors.customers_visible_to(request.user), pk=pk)
+    if _attempt(request, lambda: services.customer_claim(customer=customer, by=request.user)):
+        messages.success(request, _("“%(name)s” is now your customer.") % {"name": customer.name})
+    return redirect("crm:customer-detail", pk=pk)
+
+
+@require_POST
+def customer_release(request, pk: int):
+    customer = get_object_or_404(selectors.customers_owned_in_scope(request.user), pk=pk)
+    form = ReleaseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if _attempt(
+        request, lambda: services.customer_release(customer=customer, by=request.user, reason=reason)
+    ):
+        messages.success(request, _("“%(name)s” went back to the public pool.") % {"name": customer.name})
+        # A consultant no longer sees a released customer's contact details: back to the pool.
+        return redirect("crm:customer-mine")
+    return redirect("crm:customer-detail", pk=pk)
+
+
+def customer_transfer(request, pk: int):
+    customer = get_object_or_404(selectors.customers_visible_to(request.user), pk=pk)
+    form = TransferForm(request.POST or None, consultants=selectors.consultants_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        to = form.cleaned_data["to"]
+        done = _attempt(
+            request,
+            lambda: services.customer_transfer(
+                customer=customer, to=to, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if done:
+            messages.success(
+                request, _("“%(name)s” now belongs to %(owner)s.") % {"name": customer.name, "owner": to}
+            )
+        return redirect("crm:customer-detail", pk=pk)
+    return form_page(
+        request,
+        form=form,
+        title=_("Transfer “%(name)s”") % {"name": customer.name},
+        success_url=reverse("crm:customer-detail", args=[pk]),
+        cancel_url=reverse("crm:customer-detail", args=[pk]),
+    )
+
+
+@require_POST
+def customer_delete(request, pk: int):
+    customer = get_object_or_404(selectors.customers_editable_by(request.user), pk=pk)
+    services.customer_delete(customer=customer, by=request.user)
+    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": customer.name})
+    return redirect("crm:customer-mine" if customer.consultant_id == request.user.pk else "crm:customer-list")
+
+
+@require_POST
+def customer_restore(request, pk: int):
+    customer = get_object_or_404(selectors.customers_deleted_visible_to(request.user), pk=pk)
+    if _attempt(request, lambda: services.customer_restore(customer=customer, by=request.user)):
+        messages.success(request, _("“%(name)s” was restored.") % {"name": customer.name})
+    return redirect("crm:customer-trash")
+
+
+def followup_create(request, pk: int):
+    customer = get_object_or_404(selectors.customers_owned_in_scope(request.user), pk=pk)
+    form = FollowUpForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _attempt(request, lambda: services.follow_up_add(customer=customer, by=request.user, form=form))
+    ):
+        messages.success(request, _("The follow-up was logged."))
+        return redirect("crm:customer-detail", pk=pk)
+    return form_page(
+        request,
+        form=form,
+        title=_("Follow up “%(name)s”") % {"name": customer.name},
+        success_url=reverse("crm:customer-detail", args=[pk]),
+        cancel_url=reverse("crm:customer-detail", args=[pk]),
+    )
+
+
+def _posted_ids(request) -> list[int] | None:
+    values = request.POST.getlist("ids")
+    if len(values) > BATCH_LIMIT:
+        return None
+    try:
+        return [int(value) for value in values]
+    except ValueError:
+        return None
+
+
+def _batch_messages(request, result: services.BatchResult, done_text: str) -> None:
+    if result.done:
+        names = "、".join(customer.name for customer in result.done[:10])
+        messages.success(request, done_text % {"count": len(result.done), "names": names})
+    for customer, reason in result.refused:
+        messages.error(request, f"{customer.name}: {reason}")
+    if result.missing:
+        messages.warning(
+            request,
+            _(
+                "%(count)s of the selected customers were not found or are out of your reach; "
+                "nothing was done to them."
+            )
+            % {"count": result.missing},
+        )
+
+
+def _batch_claim(request, ids):
+    customers = selectors.customers_visible_to(request.user).filter(consultant__isnull=True)
+    policy = PoolPolicy.current()
+    result = services.customers_batch(services.customer_claim, customers, ids, by=request.user, policy=policy)
+    _batch_messages(request, result, _("Claimed %(count)s customers: %(names)s"))
+
+
+def _batch_release(request, ids):
+    customers = selectors.customers_owned_in_scope(request.user)
+    result = services.customers_batch(services.customer_release, customers, ids, by=request.user)
+    _batch_messages(request, result, _("Released %(count)s customers to the public pool: %(names)s"))
+
+
+def _batch_delete(request, ids):
+    customers = selectors.customers_editable_by(request.user)
+    result = services.customers_batch(services.customer_delete, customers, ids, by=request.user)
+    _batch_messages(request, result, _("Moved %(count)s customers to the recycle bin: %(names)s"))
+
+
+def _batch_transfer(request, ids):
+    form = TransferForm(request.POST, consultants=selectors.consultants_for(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose the consultant to transfer to; nothing was changed."))
+        return
+    result = services.customers_batch(
+        services.customer_transfer,
+        selectors.customers_visible_to(request.user),
+        ids,
+        to=form.cleaned_data["to"],
+        by=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    _batch_messages(request, result, _("Transferred %(count)s customers: %(names)s"))
+
+
+BATCH_ACTIONS = {
+    "claim": _batch_claim,
+    "release": _batch_release,
+    "delete": _batch_delete,
+    "transfer": _batch_transfer,
+}
+
+
+@require_POST
+def customer_batch(request):
+    """One URL for the list's batch buttons; the permission dictionary grants each `action`
+    separately, and each action reports customer by customer what it did."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("crm:customer-mine")
+    action = BATCH_ACTIONS.get(request.POST.get("action", ""))
+    ids = _posted_ids(request)
+    if action is None:
+        messages.error(request, _("Unknown batch action; nothing was changed."))
+    elif not ids:
+        messages.error(
+            request,
+            _("Select up to %(limit)s customers first; nothing was changed.") % {"limit": BATCH_LIMIT},
+        )
+    else:
+        action(request, ids)
+    return redirect(back)
+
+
+def poolpolicy_update(request):
+    form = PoolPolicyForm(request.POST or None, instance=PoolPolicy.current())
+    url = reverse("crm:poolpolicy-update")
+    return form_page(
+        request,
+        form=form,
+        title=_("Pool rules"),
+        success_url=url,
+        cancel_url=reverse("crm:customer-pool"),
+        save=services.pool_policy_save,
+        extra={
+            "intro": _(
+                "Customers who break a rule go back to the public pool in the nightly sweep; "
+                "signed customers never do."
+            )
+        },
+    )
+
+
+def allocation_update(request):
+    consultants = selectors.consultants_for(request.user)
+    weights = {w.consultant_id: w for w in AllocationWeight.objects.filter(consultant__in=consultants)}
+    form = AllocationWeightsForm(request.POST or None, consultants=consultants, weights=weights)
+    if request.method == "POST" and form.is_valid():
+        services.allocation_weights_save(settings_by_consultant=form.settings())
+        messages.success(request, _("The allocation weights were saved."))
+        return redirect("crm:allocation-update")
+    context = {"form": form, "title": _("Lead allocation"), "today": timezone.localdate()}
+    return render(request, "crm/allocation_form.html", context)

@@ -39,3 +39,26 @@ def users_for_list(user) -> QuerySet[User]:
         .prefetch_related(Prefetch("roles", queryset=Role.objects.order_by("name")))
         .order_by("username")
     )
+
+
+SCOPE_RANK = {Role.DataScope.OWN: 0, Role.DataScope.DEPARTMENT: 1, Role.DataScope.ALL: 2}
+
+
+def data_scope_for(user) -> str:
+    """The widest data scope among the user's roles (superusers: everything). Remembered on the
+    user object, which lives for one request, so role changes still apply on the next request."""
+    if not user.is_authenticated:
+        return Role.DataScope.OWN
+    if user.is_superuser:
+        return Role.DataScope.ALL
+    cached = getattr(user, "_educrm_data_scope", None)
+    if cached is None:
+        scopes = Role.objects.filter(users=user).values_list("data_scope", flat=True)
+        cached = max(scopes, key=SCOPE_RANK.__getitem__, default=Role.DataScope.OWN)
+        user._educrm_data_scope = cached
+    return cached
+
+
+def users_holding(codename: str) -> QuerySet[User]:
+    """Active users whose roles hold `codename` (for example the consultants who may own customers)."""
+    return User.objects.filter(is_active=True, roles__permissions__codename=codename).distinct()

@@ -16,11 +16,11 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from accounts.models import Department, User
-from crm.models import Campus, ClassList, Course, DictItem
+from crm.models import Campus, ClassList, Course, Customer, DictItem
 from rbac.defaults import ADMIN, DEFAULT_ROLES, FINANCE, SALES, SALES_MANAGER, STUDENT, TEACHER
 from rbac.models import PermissionEntry, Role
 from rbac.registry import registry
@@ -66,6 +66,11 @@ class World:
     class_b: ClassList
     source: DictItem
     education: DictItem
+    channel: DictItem
+    pool_lead: Customer
+    sales_lead: Customer
+    sales2_lead: Customer
+    deleted_lead: Customer
     roles: dict[str, Role]
     users: dict[str, User] = field(default_factory=dict)
     password: str = PASSWORD
@@ -185,10 +190,34 @@ def world(db) -> World:
         ]
     )
     class_a.teachers.add(users["teacher"])
-    source, education = DictItem.objects.bulk_create(
+    source, education, channel = DictItem.objects.bulk_create(
         [
             DictItem(kind=DictItem.Kind.SOURCE, code="website", label="官方网站", order=1),
             DictItem(kind=DictItem.Kind.EDUCATION, code="bachelor", label="本科", order=1),
+            DictItem(kind=DictItem.Kind.FOLLOW_UP_CHANNEL, code="phone", label="电话", order=1),
+        ]
+    )
+    # Customers: one in the public pool, one owned by each consultant, one in the recycle bin.
+    now = timezone.now()
+    pool_lead, sales_lead, sales2_lead, deleted_lead = Customer.objects.bulk_create(
+        Customer(
+            name=name,
+            name_pinyin=pinyin,
+            name_initials=pinyin[0] + pinyin[len(pinyin) // 2],
+            phone=phone,
+            qq=qq,
+            source=source,
+            consulted_on=now.date(),
+            consultant=owner,
+            claimed_at=now if owner else None,
+            is_deleted=deleted,
+            deleted_at=now if deleted else None,
+        )
+        for name, pinyin, phone, qq, owner, deleted in [
+            ("池塘", "chitang", "+8613800000001", "100001", None, False),
+            ("萨乐", "sale", "+8613800000002", "100002", users["sales"], False),
+            ("萨尔", "saer", "+8613800000003", "100003", users["sales2"], False),
+            ("删除", "shanchu", "+8613800000004", "100004", users["sales"], True),
         ]
     )
     return World(
@@ -201,6 +230,11 @@ def world(db) -> World:
         class_b=class_b,
         source=source,
         education=education,
+        channel=channel,
+        pool_lead=pool_lead,
+        sales_lead=sales_lead,
+        sales2_lead=sales2_lead,
+        deleted_lead=deleted_lead,
         roles=roles,
         users=users,
     )

@@ -6,6 +6,20 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // Buttons that ask first (batch actions: one form, several buttons).
+  document.querySelectorAll("button[data-confirm]").forEach((button) => {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  });
+  // "Select all" of a list's batch checkboxes (the boxes sit in the table, tied to the batch form).
+  document.querySelectorAll("[data-select-all]").forEach((toggle) => {
+    toggle.addEventListener("change", () => {
+      document
+        .querySelectorAll(`input[type=checkbox][name="${toggle.dataset.selectAll}"]`)
+        .forEach((box) => { box.checked = toggle.checked; });
+    });
+  });
   // "Select all" checkboxes in permission groups.
   document.querySelectorAll("[data-check-group]").forEach((toggle) => {
     toggle.addEventListener("change", () => {

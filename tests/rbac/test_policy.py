@@ -254,15 +254,23 @@ ADMIN_MENU = {
     },
     "access": {"rbac.user_list", "rbac.role_list"},
 }
+CONSULTANT_MENU = {"crm.customer_pool", "crm.customer_mine", "crm.customer_trash"}
+MANAGER_SALES_MENU = {
+    *CONSULTANT_MENU,
+    "crm.customer_list",
+    "crm.poolpolicy_update",
+    "crm.allocation_update",
+    "crm.dict_item_list_sources",
+}
 EXPECTED_MENUS = {
     "admin": ADMIN_MENU,
-    "manager": {"sales": {"crm.dict_item_list_sources"}, **SETUP_READER_MENU},
-    "sales": SETUP_READER_MENU,
+    "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU},
+    "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU},
     "finance": {},
     "teacher": {},
     "student": {},
     "outsider": {},
-    "superuser": {**ADMIN_MENU, "sales": {"crm.dict_item_list_sources"}},
+    "superuser": {**ADMIN_MENU, "sales": MANAGER_SALES_MENU},
 }
 
 
@@ -287,7 +295,8 @@ def test_every_menu_item_opens(world, client_for, role):
 
 def test_the_parameter_bound_menu_item_carries_its_parameter(world, as_manager):
     menu = as_manager.get(reverse("home")).context["rbac"].menu
-    (item,) = next(section for section in menu if section.key == "sales").items
+    sales_items = next(section for section in menu if section.key == "sales").items
+    (item,) = [item for item in sales_items if item.codename == "crm.dict_item_list_sources"]
     assert item.url == reverse("crm:dictitem-list") + "?kind=source"
 
 

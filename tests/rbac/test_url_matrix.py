@@ -29,6 +29,8 @@ ROLES = ("outsider", "student", "teacher", "finance", "sales", "manager", "admin
 
 ADMIN = frozenset({"admin"})
 SETUP_READERS = frozenset({"admin", "manager", "sales"})
+CONSULTANTS = frozenset({"manager", "sales"})
+MANAGER = frozenset({"manager"})
 
 Kwargs = Callable[..., dict]
 serial = count(1)
@@ -83,7 +85,7 @@ class Case:
     method: str = "GET"
     kwargs: Kwargs = no_kwargs
     query: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict | Callable = field(default_factory=dict)  # or world -> dict, for ids of its objects
     ok: int | None = None
     anonymous: int = 200
     variant: str = ""
@@ -195,6 +197,50 @@ EXPECTED: list[Case] = [
         data={"active": "0"},
         variant="education",
     ),
+    # Customers: the objects are ones every allowed role reaches (the world's sales user owns
+    # sales_lead; the manager's department scope covers it). Reaching someone else's customer is
+    # a 404, tested in tests/crm/test_customer_scope.py.
+    Case("crm:customer-pool", CONSULTANTS),
+    Case("crm:customer-mine", CONSULTANTS),
+    Case("crm:customer-list", MANAGER),
+    Case("crm:customer-trash", CONSULTANTS),
+    Case("crm:customer-create", CONSULTANTS),
+    post("crm:customer-notify-owner", CONSULTANTS, data={"phone": "13800000003"}),
+    Case("crm:customer-detail", CONSULTANTS, kwargs=pk_of("sales_lead")),
+    Case("crm:customer-update", CONSULTANTS, kwargs=pk_of("sales_lead")),
+    post("crm:customer-delete", CONSULTANTS, kwargs=pk_of("sales_lead")),
+    post("crm:customer-restore", CONSULTANTS, kwargs=pk_of("deleted_lead")),
+    post("crm:customer-claim", CONSULTANTS, kwargs=pk_of("pool_lead")),
+    post("crm:customer-release", CONSULTANTS, kwargs=pk_of("sales_lead")),
+    Case("crm:customer-transfer", MANAGER, kwargs=pk_of("sales_lead")),
+    Case("crm:followup-create", CONSULTANTS, kwargs=pk_of("sales_lead")),
+    post(
+        "crm:customer-batch",
+        CONSULTANTS,
+        data=lambda world: {"action": "claim", "ids": [world.pool_lead.pk]},
+        variant="claim",
+    ),
+    post(
+        "crm:customer-batch",
+        CONSULTANTS,
+        data=lambda world: {"action": "release", "ids": [world.sales_lead.pk]},
+        variant="release",
+    ),
+    post(
+        "crm:customer-batch",
+        CONSULTANTS,
+        data=lambda world: {"action": "delete", "ids": [world.sales_lead.pk]},
+        variant="delete",
+    ),
+    post(
+        "crm:customer-batch",
+        MANAGER,
+        data=lambda world: {"action": "transfer", "ids": [world.sales_lead.pk], "to": world.sales2.pk},
+        variant="transfer",
+    ),
+    post("crm:customer-batch", frozenset(), data={"action": "explode", "ids": ["1"]}, variant="unknown-action"),
+    Case("crm:poolpolicy-update", MANAGER),
+    Case("crm:allocation-update", MANAGER),
 ]
 
 
@@ -241,7 +287,8 @@ def check_cell(world, case: Case, role: str) -> None:
     if case.query:
         url = f"{url}?{case.query}"
 
-    response = client.get(url) if case.method == "GET" else client.post(url, case.data)
+    data = case.data(world) if callable(case.data) else case.data
+    response = client.get(url) if case.method == "GET" else client.post(url, data)
 
     login_prefix = f"{reverse(settings.LOGIN_URL)}?next="
     if role == ANONYMOUS and case.access != PUBLIC:

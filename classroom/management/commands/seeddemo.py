@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Department, User
-from crm.models import Campus, ClassList, Course, DictItem
+from crm.demo import generate_customers
+from crm.models import Campus, ClassList, Course, Customer, DictItem
 from rbac import defaults
 from rbac.models import Role
 from rbac.services import permissions_sync
@@ -87,6 +88,8 @@ INTENT_LEVELS = [
     ("invalid", "无效"),
 ]
 WORK_STATUS = [("employed", "在职"), ("unemployed", "待业"), ("studying", "在校")]
+GENDERS = [("male", "男"), ("female", "女")]
+DEMO_CUSTOMERS = 300
 
 DICTIONARY = {
     DictItem.Kind.SOURCE: SOURCES,
@@ -95,6 +98,7 @@ DICTIONARY = {
     DictItem.Kind.FOLLOW_UP_CHANNEL: CHANNELS,
     DictItem.Kind.INTENT_LEVEL: INTENT_LEVELS,
     DictItem.Kind.WORK_STATUS: WORK_STATUS,
+    DictItem.Kind.GENDER: GENDERS,
 }
 
 PYTHON_OUTLINE = """第一阶段 Python 基础：语法、数据类型、函数、模块、面向对象
@@ -169,10 +173,26 @@ class Command(BaseCommand):
                     kind=kind, code=code, defaults={"label": label, "order": order}
                 )
 
+        self._customers(options["customers"], [users["sales1"], users["sales2"], users["manager"]])
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, display_name, _department, role_slugs in USERS:
             self.stdout.write(f"  {username:<10} {display_name}  ({', '.join(role_slugs)})")
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=DEMO_CUSTOMERS,
+            help=f"Make sure at least this many customers exist (default {DEMO_CUSTOMERS}); "
+            "generated in bulk, for benchmarks too.",
+        )
+
+    def _customers(self, wanted: int, consultants) -> None:
+        existing = Customer.objects.count()
+        if wanted > existing:
+            made = generate_customers(wanted - existing, consultants=consultants, start_number=existing)
+            self.stdout.write(f"Generated {made} customers.")
 
     def _class(self, course, campus, semester, start, graduate, teacher, adviser):
         class_list, created = ClassList.objects.get_or_create(

@@ -1,0 +1,543 @@
+"""Writes of the sales desk: customers, ownership (claim, release, transfer), follow-ups, the pool
+sweep and auto-allocation.
+
+Ownership rules live here and nowhere else. Every ownership change is one conditional UPDATE whose
+row count says whether it happened (SELECT ... FOR UPDATE does nothing on SQLite), and writes its
+`OwnershipEvent` in the same transaction. Callers pass customers already looked up through the
+user's scope (`crm.selectors`); services never widen it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, ngettext
+
+from accounts.models import User
+from accounts.services import notification_send
+from crm.models import AllocationWeight, Customer, FollowUp, OwnershipEvent, PoolPolicy
+from crm.normalize import mask_phone, name_keys
+from crm.selectors import find_duplicate
+
+Kind = OwnershipEvent.Kind
+
+
+class CustomerRefused(Exception):
+    """The rules refuse this change; `str(error)` is the message to show, and nothing was written."""
+
+
+class DuplicateCustomer(CustomerRefused):
+    """Another live customer already has this phone or QQ."""
+
+    def __init__(self, existing: Customer) -> None:
+        self.existing = existing
+        super().__init__(duplicate_message(existing))
+
+
+def duplicate_message(existing: Customer) -> str:
+    if existing.consultant_id is None:
+        return gettext("This customer already exists: %(name)s (No. %(number)s), in the public pool.") % {
+            "name": existing.name,
+            "number": existing.pk,
+        }
+    return gettext(
+        "This customer already exists: %(name)s (No. %(number)s), owned by %(owner)s since %(date)s."
+    ) % {
+        "name": existing.name,
+        "number": existing.pk,
+        "owner": existing.consultant,
+        "date": formats.date_format(timezone.localtime(existing.claimed_at or existing.created_at)),
+    }
+
+
+def _site_gettext(message: str, **values) -> str:
+    """Notifications are stored in the school's language (see accounts.services.notification_send)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % values
+
+
+def _lock_consultant(user: User) -> None:
+    """Serialise one consultant's ownership changes, so the private cap holds under concurrency.
+    PostgreSQL locks the user's row; SQLite's IMMEDIATE transactions are serial already."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+def _is_duplicate_error(error: IntegrityError) -> bool:
+    text = str(error)
+    return "customer_unique_live" in text or "UNIQUE constraint failed: crm_customer" in text
+
+
+# --- Customers --------------------------------------------------------------------------------
+def _save_customer(customer: Customer, by: User | None) -> None:
+    """Save with derived name keys; a unique-constraint race becomes DuplicateCustomer."""
+    customer.name_pinyin, customer.name_initials = name_keys(customer.name)
+    customer._history_user = by
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as error:
+        if not _is_duplicate_error(error):
+            raise
+        existing = find_duplicate(phone=customer.phone, qq=customer.qq, exclude_pk=customer.pk)
+        if existing is None:  # the other writer rolled back meanwhile: report the race plainly
+            raise CustomerRefused(
+                gettext("Someone saved the same phone or QQ at this moment; try again.")
+            ) from error
+        raise DuplicateCustomer(existing) from error
+
+
+@transaction.atomic
+def customer_create(*, form, by: User, to_pool: bool = False) -> Customer:
+    """Enter a lead from a validated CustomerForm. It becomes `by`'s customer (within the private
+    cap) unless `to_pool`."""
+    customer = form.save(commit=False)
+    customer.created_by = by
+    now = timezone.now()
+    if not to_pool:
+        _lock_consultant(by)
+        _check_cap(by, PoolPolicy.current(), adding=1)
+        customer.consultant, customer.claimed_at = by, now
+    _save_customer(customer, by)
+    form.save_m2m()
+    OwnershipEvent.objects.create(
+        customer=customer, kind=Kind.CREATE, to_user=customer.consultant, by=by, at=now
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, form, by: User) -> Customer:
+    customer = form.save(commit=False)
+    _save_customer(customer, by)
+    form.save_m2m()
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, by: User) -> Customer:
+    """Move to the recycle bin. The phone and QQ are free again for a new live customer."""
+    customer.is_deleted, customer.deleted_at = True, timezone.now()
+    customer._history_user = by
+    customer.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, customer: Customer, by: User) -> Customer:
+    """Bring a customer back from the recycle bin, unless a live customer took its phone or QQ."""
+    customer.is_deleted, customer.deleted_at = False, None
+    _save_customer(customer, by)
+    return customer
+
+
+def duplicate_notify_owner(*, existing: Customer, by: User) -> bool:
+    """Tell the owner of `existing` that `by` met their customer as a new lead. At most once an
+    hour per customer and sender, so the button cannot be used to flood anyone."""
+    owner = existing.consultant
+    if owner is None or owner.pk == by.pk:
+        return False
+    link = reverse("crm:customer-detail", args=[existing.pk])
+    text = _site_gettext(
+        "%(colleague)s met your customer %(name)s (%(phone)s) as a new lead. Follow them up soon.",
+        colleague=by,
+        name=existing.name,
+        phone=mask_phone(existing.phone) or existing.qq,
+    )
+    recent = owner.notifications.filter(
+        link=link, text=text, created_at__gte=timezone.now() - timedelta(hours=1)
+    ).exists()
+    if not recent:
+        notification_send(recipient=owner, text=text, link=link)
+    return True
+
+
+# --- Ownership --------------------------------------------------------------------------------
+def _check_cap(user: User, policy: PoolPolicy, *, adding: int) -> None:
+    held = Customer.objects.live().filter(consultant=user, status=Customer.Status.UNSIGNED).count()
+    if held + adding > policy.private_cap:
+        raise CustomerRefused(
+            gettext(
+                "You already hold %(held)s unsigned customers; the limit is %(cap)s. "
+                "Sign or release some first."
+            )
+            % {"held": held, "cap": policy.private_cap}
+        )
+
+
+def _check_cooldown(customer_id: int, user: User, policy: PoolPolicy, now: datetime) -> None:
+    if not policy.cooldown_days:
+        return
+    since = now - timedelta(days=policy.cooldown_days)
+    gave_up = (
+        OwnershipEvent.objects.filter(
+            customer_id=customer_id, from_user=user, kind__in=(Kind.RELEASE, Kind.AUTO_RETURN), at__gte=since
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if gave_up is not None:
+        until = gave_up + timedelta(days=policy.cooldown_days)
+        raise CustomerRefused(
+            gettext("You gave this customer up recently; you may claim them again after %(date)s.")
+            % {"date": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")}
+        )
+
+
+def _not_claimed_message(customer_id: int) -> str:
+    current = Customer.objects.filter(pk=customer_id).select_related("consultant").first()
+    if current is None or current.is_deleted:
+        return gettext("This customer was deleted.")
+    if current.consultant is not None:
+        return gettext("Already claimed by %(owner)s.") % {"owner": current.consultant}
+    return gettext("This customer could not be claimed; try again.")
+
+
+@transaction.atomic
+def customer_claim(*, customer: Customer, by: User, policy: PoolPolicy | None = None) -> None:
+    """Take a pool customer. The loser of a race gets "already claimed by X"."""
+    policy = policy or PoolPolicy.current()
+    now = timezone.now()
+    _lock_consultant(by)
+    _check_cooldown(customer.pk, by, policy, now)
+    _check_cap(by, policy, adding=1)
+    claimed = Customer.objects.filter(pk=customer.pk, is_deleted=False, consultant__isnull=True).update(
+        consultant=by, claimed_at=now, return_warned_at=None, updated_at=now
+    )
+    if claimed != 1:
+        raise CustomerRefused(_not_claimed_message(customer.pk))
+    OwnershipEvent.objects.create(customer_id=customer.pk, kind=Kind.CLAIM, to_user=by, by=by, at=now)
+    customer.consultant, customer.claimed_at = by, now
+
+
+def _move(customer: Customer, *, to: User | None, kind: str, by: User | None, reason: str = "") -> None:
+    """Change the owner from the one the caller saw to `to`, or refuse if it changed meanwhile."""
+    now = timezone.now()
+    seen = customer.consultant_id
+    if seen is not None and customer.status == Customer.Status.SIGNED and to is None:
+        raise CustomerRefused(gettext("Signed customers stay with their consultant."))
+    owner_filter = Q(consultant__isnull=True) if seen is None else Q(consultant_id=seen)
+    target = Customer.objects.filter(owner_filter, pk=customer.pk, is_deleted=False)
+    if to is None:
+        target = target.exclude(status=Customer.Status.SIGNED)
+    moved = target.update(
+        consultant=to, claimed_at=now if to is not None else None, return_warned_at=None, updated_at=now
+    )
+    if moved != 1:
+        raise CustomerRefused(gettext("The owner of this customer changed meanwhile; reload the page."))
+    OwnershipEvent.objects.create(
+        customer_id=customer.pk, kind=kind, from_user_id=seen, to_user=to, by=by, reason=reason[:200], at=now
+    )
+    customer.consultant, customer.claimed_at = to, now if to is not None else None
+
+
+@transaction.atomic
+def customer_release(*, customer: Customer, by: User, reason: str = "") -> None:
+    """Give a customer back to the public pool."""
+    if customer.consultant_id is None:
+        raise CustomerRefused(gettext("This customer is already in the public pool."))
+    _move(customer, to=None, kind=Kind.RELEASE, by=by, reason=reason)
+
+
+@transaction.atomic
+def customer_transfer(*, customer: Customer, to: User, by: User, reason: str = "") -> None:
+    """A manager hands a customer (owned or from the pool) to another consultant. Transfers are
+    deliberate, so the private cap, a rule for claiming, does not apply."""
+    if customer.consultant_id == to.pk:
+        raise CustomerRefused(gettext("%(owner)s already owns this customer.") % {"owner": to})
+    _move(customer, to=to, kind=Kind.TRANSFER, by=by, reason=reason)
+    link = reverse("crm:customer-detail", args=[customer.pk])
+    notification_send(
+        recipient=to,
+        text=_site_gettext("%(manager)s gave you the customer %(name)s.", manager=by, name=customer.name),
+        link=link,
+    )
+
+
+@dataclass
+class BatchResult:
+    """What a batch action did, customer by customer: nothing changes silently."""
+
+    done: list[Customer] = field(default_factory=list)
+    refused: list[tuple[Customer, str]] = field(default_factory=list)
+    missing: int = 0
+
+
+def customers_batch(action, customers: QuerySet[Customer], ids: list[int], **kwargs) -> BatchResult:
+    """Apply a single-customer service to each of `ids` found in the scoped `customers`, each in
+    its own transaction; ids outside the scope are counted as missing and left alone."""
+    result = BatchResult()
+    found = {customer.pk: customer for customer in customers.filter(pk__in=ids).select_related("consultant")}
+    result.missing = len(set(ids) - set(found))
+    for pk in dict.fromkeys(ids):
+        customer = found.get(pk)
+        if customer is None:
+            continue
+        try:
+            action(customer=customer, **kwargs)
+        except CustomerRefused as refusal:
+            result.refused.append((customer, str(refusal)))
+        else:
+            result.done.append(customer)
+    return result
+
+
+# --- Follow-ups -------------------------------------------------------------------------------
+@transaction.atomic
+def follow_up_add(*, customer: Customer, by: User, form) -> FollowUp:
+    """Log a follow-up and move the customer's last/next follow-up dates in the same transaction."""
+    if customer.consultant_id is None:
+        raise CustomerRefused(gettext("Claim this customer before following them up."))
+    follow_up = form.save(commit=False)
+    follow_up.customer, follow_up.consultant = customer, by
+    follow_up.at = timezone.now()
+    follow_up.save()
+    Customer.objects.filter(pk=customer.pk).update(
+        last_follow_up_at=follow_up.at,
+        next_follow_up_at=follow_up.next_at,
+        return_warned_at=None,
+        follow_up_reminded_at=None,
+        updated_at=follow_up.at,
+    )
+    customer.last_follow_up_at, customer.next_follow_up_at = follow_up.at, follow_up.next_at
+    return follow_up
+
+
+# --- The pool sweep ---------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    returned: int = 0
+    warned: int = 0
+    reminded: int = 0
+
+
+SWEEP_BATCH = 500
+
+
+def _return_rules(
+    policy: PoolPolicy, now: datetime, *, ahead: timedelta = timedelta(0)
+) -> list[tuple[Q, str]]:
+    """(condition, reason) for each rule; `ahead` moves the deadlines forward (for warnings)."""
+    follow_cutoff = now - timedelta(days=policy.days_without_follow_up) + ahead
+    sign_cutoff = now - timedelta(days=policy.days_without_signing) + ahead
+    no_follow_up = Q(claimed_at__lt=follow_cutoff) & (
+        Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=follow_cutoff)
+    )
+    return [
+        (
+            no_follow_up,
+            _site_gettext("No follow-up for %(days)s days", days=policy.days_without_follow_up),
+        ),
+        (
+            Q(claimed_at__lt=sign_cutoff),
+            _site_gettext("Not signed %(days)s days after the claim", days=policy.days_without_signing),
+        ),
+    ]
+
+
+def _owned_unsigned() -> QuerySet[Customer]:
+    return Customer.objects.live().filter(consultant__isnull=False, status=Customer.Status.UNSIGNED)
+
+
+def _notify_owners(names_by_owner: dict[int, list[str]], text_for, link: str) -> None:
+    """One notification per owner; `text_for(count, names)` words it in the site language."""
+    for owner_id, names in names_by_owner.items():
+        shown = "、".join(names[:5]) + ("…" if len(names) > 5 else "")
+        with translation.override(settings.LANGUAGE_CODE):
+            text = text_for(len(names), shown)
+        notification_send(recipient=User(pk=owner_id), text=text, link=link)
+
+
+def pool_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Return stale customers to the pool and warn owners of the coming returns. Idempotent: a
+    second run at the same moment changes nothing. Signed customers never return."""
+    now = now or timezone.now()
+    policy = PoolPolicy.current()
+    result = SweepResult()
+    returned_by_owner: dict[int, list[str]] = defaultdict(list)
+    for condition, reason in _return_rules(policy, now):
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    _owned_unsigned()
+                    .filter(condition)
+                    .select_for_update()
+                    .order_by("pk")
+                    .values_list("pk", "consultant_id", "name")[:SWEEP_BATCH]
+                )
+                if not rows:
+                    break
+                ids = [pk for pk, _owner, _name in rows]
+                _owned_unsigned().filter(condition, pk__in=ids).update(
+                    consultant=None, claimed_at=None, return_warned_at=None, updated_at=now
+                )
+                OwnershipEvent.objects.bulk_create(
+                    OwnershipEvent(
+                        customer_id=pk, kind=Kind.AUTO_RETURN, from_user_id=owner, reason=reason, at=now
+                    )
+                    for pk, owner, _name in rows
+                )
+                for _pk, owner, name in rows:
+                    returned_by_owner[owner].append(name)
+                result.returned += len(rows)
+    _notify_owners(
+        returned_by_owner,
+        lambda count, names: (
+            ngettext(
+                "%(count)s of your customers returned to the public pool: %(names)s",
+                "%(count)s of your customers returned to the public pool: %(names)s",
+                count,
+            )
+            % {"count": count, "names": names}
+        ),
+        reverse("crm:customer-pool"),
+    )
+    if policy.warning_days:
+        result.warned = _warn_owners(policy, now)
+    return result
+
+
+def _warn_owners(policy: PoolPolicy, now: datetime) -> int:
+    ahead = timedelta(days=policy.warning_days)
+    soon = Q()
+    for condition, _reason in _return_rules(policy, now, ahead=ahead):
+        soon |= condition
+    warned_by_owner: dict[int, list[str]] = defaultdict(list)
+    with transaction.atomic():
+        rows = list(
+            _owned_unsigned()
+            .filter(soon, return_warned_at__isnull=True)
+            .values_list("pk", "consultant_id", "name")
+        )
+        Customer.objects.filter(pk__in=[pk for pk, *_rest in rows]).update(return_warned_at=now)
+    for _pk, owner, name in rows:
+        warned_by_owner[owner].append(name)
+    _notify_owners(
+        warned_by_owner,
+        lambda count, names: (
+            ngettext(
+                "%(count)s of your customers return to the public pool soon unless followed up: %(names)s",
+                "%(count)s of your customers return to the public pool soon unless followed up: %(names)s",
+                count,
+            )
+            % {"count": count, "names": names}
+        ),
+        reverse("crm:customer-mine") + "?o=last_follow_up",
+    )
+    return len(rows)
+
+
+def follow_up_reminders(*, now: datetime | None = None) -> int:
+    """Tell owners once about each follow-up that falls due today (or is overdue)."""
+    now = now or timezone.now()
+    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+    due = Customer.objects.live().filter(
+        consultant__isnull=False, next_follow_up_at__lte=end_of_today, follow_up_reminded_at__isnull=True
+    )
+    names_by_owner: dict[int, list[str]] = defaultdict(list)
+    with transaction.atomic():
+        rows = list(due.values_list("pk", "consultant_id", "name"))
+        Customer.objects.filter(pk__in=[pk for pk, *_rest in rows]).update(follow_up_reminded_at=now)
+    for _pk, owner, name in rows:
+        names_by_owner[owner].append(name)
+    _notify_owners(
+        names_by_owner,
+        lambda count, names: (
+            ngettext(
+                "%(count)s follow-up is due: %(names)s", "%(count)s follow-ups are due: %(names)s", count
+            )
+            % {"count": count, "names": names}
+        ),
+        reverse("crm:customer-mine") + "?due=today",
+    )
+    return len(rows)
+
+
+# --- Allocation -------------------------------------------------------------------------------
+def _pick(weights: list[AllocationWeight]) -> AllocationWeight | None:
+    """One step of smooth weighted round-robin (nginx) among the weights still under their cap."""
+    eligible = [w for w in weights if w.daily_cap is None or w.allocated_today < w.daily_cap]
+    if not eligible:
+        return None
+    total = sum(w.weight for w in eligible)
+    for w in eligible:
+        w.current += w.weight
+    best = max(eligible, key=lambda w: (w.current, -w.pk))
+    best.current -= total
+    best.allocated_today += 1
+    return best
+
+
+@transaction.atomic
+def customers_allocate(*, customer_ids: list[int], by: User | None = None) -> dict[int, int]:
+    """Give pool customers to consultants by weight, honouring daily caps. Returns customer id ->
+    consultant id for those allocated; the rest stay in the pool (no weights, or all capped).
+
+    The weight rows are locked for the whole transaction (FOR UPDATE on PostgreSQL; SQLite's
+    IMMEDIATE transactions are serial), so two processes never hand out the same turn.
+    """
+    today = timezone.localdate()
+    weights = list(
+        AllocationWeight.objects.select_for_update()
+        .filter(weight__gt=0, consultant__is_active=True)
+        .order_by("pk")
+    )
+    for w in weights:
+        if w.allocated_on != today:
+            w.allocated_on, w.allocated_today = today, 0
+    in_pool: set[int] = set()
+    for start in range(0, len(customer_ids), SWEEP_BATCH):
+        chunk = customer_ids[start : start + SWEEP_BATCH]
+        in_pool.update(
+            Customer.objects.in_pool().filter(pk__in=chunk).select_for_update().values_list("pk", flat=True)
+        )
+    ids_by_owner: dict[int, list[int]] = defaultdict(list)
+    for customer_id in (pk for pk in dict.fromkeys(customer_ids) if pk in in_pool):
+        chosen = _pick(weights)
+        if chosen is None:
+            break
+        ids_by_owner[chosen.consultant_id].append(customer_id)
+    now = timezone.now()
+    allocated: dict[int, int] = {}
+    for owner_id, ids in ids_by_owner.items():
+        for start in range(0, len(ids), SWEEP_BATCH):
+            chunk = ids[start : start + SWEEP_BATCH]
+            Customer.objects.filter(pk__in=chunk).update(
+                consultant_id=owner_id, claimed_at=now, updated_at=now
+            )
+        allocated.update(dict.fromkeys(ids, owner_id))
+    OwnershipEvent.objects.bulk_create(
+        OwnershipEvent(customer_id=pk, kind=Kind.ALLOCATE, to_user_id=owner, by=by, at=now)
+        for pk, owner in allocated.items()
+    )
+    AllocationWeight.objects.bulk_update(weights, ["current", "allocated_on", "allocated_today"])
+    return allocated
+
+
+@transaction.atomic
+def pool_policy_save(*, form) -> PoolPolicy:
+    return form.save()
+
+
+@transaction.atomic
+def allocation_weights_save(*, settings_by_consultant: dict[int, tuple[int | None, int | None]]) -> None:
+    """Save the weights page. A blank weight deletes the consultant's row; the round-robin state
+    of the others is kept, so saving does not reset anyone's turn."""
+    existing = {w.consultant_id: w for w in AllocationWeight.objects.select_for_update()}
+    for consultant_id, (weight, cap) in settings_by_consultant.items():
+        row = existing.get(consultant_id)
+        if weight is None:
+            if row is not None:
+                row.delete()
+        elif row is None:
+            AllocationWeight.objects.create(consultant_id=consultant_id, weight=weight, daily_cap=cap)
+        elif (row.weight, row.daily_cap) != (weight, cap):
+            row.weight, row.daily_cap = weight, cap
+            row.save(update_fields=["weight", "daily_cap"])
