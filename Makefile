@@ -35,10 +35,15 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seeddemo
 
+# The web server in the foreground, the background worker (imports, emails, the periodic pool
+# sweep) beside it; Ctrl+C stops both.
 run: seed
 	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py pool_sweep --schedule
 	@echo ""
-	@echo "EduCRM is starting on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo "EduCRM is starting on http://$(HOST):$(PORT)/ with its worker  (Ctrl+C to stop)"
+	@$(PY) manage.py db_worker --queue-name '*' --interval 2 & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "common",
     "accounts",
     "rbac",
@@ -210,6 +212,20 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_HTTPS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Background work -----------------------------------------------------------------------
+# django-tasks with its database backend: `manage.py db_worker` runs the queue (make run starts
+# it); no extra server. TASKS_BACKEND=immediate runs tasks inline (the test suite does).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("TASKS_BACKEND", "database")],
+    }
+}
+# How often the worker sweeps the pool and sends follow-up reminders (crm.tasks).
+POOL_SWEEP_INTERVAL_MINUTES = int(os.environ.get("POOL_SWEEP_INTERVAL_MINUTES", "60"))
 
 # --- Forms and lists ------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -12,6 +12,6 @@ urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("rbac/", include("rbac.urls")),
-    path("setup/", include("crm.urls")),
+    path("", include("crm.urls")),  # setup/... and sales/...
     path("django-admin/", admin.site.urls),
 ]

@@ -47,7 +47,7 @@ class ClassListFilter(SearchFilterSet):
         field_name="start_date",
         lookup_expr="gte",
         label=_("Starts on or after"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     is_active = active_filter()
     o = django_filters.OrderingFilter(
@@ -93,10 +93,14 @@ class CustomerFilter(django_filters.FilterSet):
         field_name="interested_courses", queryset=Course.objects.none(), label=_("Interested course")
     )
     created_from = django_filters.DateFilter(
-        method="filter_created_from", label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_created_from",
+        label=_("Created from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     created_to = django_filters.DateFilter(
-        method="filter_created_to", label=_("Created until"), widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_created_to",
+        label=_("Created until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     stale_days = django_filters.NumberFilter(
         method="filter_stale",

@@ -154,7 +154,7 @@ class CustomerForm(DictionaryFieldsMixin, forms.ModelForm):
             "note",
         ]
         widgets = {
-            "consulted_on": forms.DateInput(attrs={"type": "date"}),
+            "consulted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "interested_courses": forms.CheckboxSelectMultiple,
             "note": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),

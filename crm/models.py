@@ -151,7 +151,7 @@ class Customer(models.Model):
         UNSIGNED = "unsigned", _("Not signed")
         SIGNED = "signed", _("Signed")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, editable=False)
     name_initials = models.CharField(_("initials"), max_length=50, blank=True, editable=False)
     gender = models.ForeignKey(
@@ -226,6 +226,7 @@ class Customer(models.Model):
         blank=True,
         related_name="customers",
         verbose_name=_("consultant"),
+        db_index=False,  # customer_owner_idx below leads with it
     )
     claimed_at = models.DateTimeField(_("owned since"), null=True, blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
@@ -268,13 +269,10 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
-            # Each list page has an index matching its filter and its newest-first order.
-            models.Index(
-                fields=["-id"],
-                condition=Q(is_deleted=False, consultant__isnull=True),
-                name="customer_pool_idx",
-            ),
-            models.Index(fields=["consultant", "-id"], name="customer_owner_idx"),
+            # Each list page has an index matching its filter and its newest-first order. This one
+            # serves the pool (consultant NULL) and each consultant's customers: the lists read a
+            # range of it in order, and count live rows without touching the table.
+            models.Index(fields=["consultant", "is_deleted", "-id"], name="customer_owner_idx"),
             models.Index(fields=["consultant", "next_follow_up_at"], name="customer_due_idx"),
             models.Index(fields=["consultant", "last_follow_up_at"], name="customer_stale_idx"),
             models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="customer_deleted_idx"),
@@ -282,6 +280,10 @@ class Customer(models.Model):
             models.Index(fields=["name_pinyin"], name="customer_pinyin_idx"),
             models.Index(fields=["name_initials"], name="customer_initials_idx"),
             models.Index(fields=["wechat"], name="customer_wechat_idx"),
+            # Lookups by phone and QQ: the partial unique indexes above serve only queries that
+            # repeat their conditions, which a search's OR of several keys does not.
+            models.Index(fields=["phone"], name="customer_phone_idx"),
+            models.Index(fields=["qq"], name="customer_qq_idx"),
         ]
 
     def __str__(self) -> str:

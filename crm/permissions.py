@@ -308,6 +308,20 @@ for action, label, parent, roles in (
         parent=parent,
         default_roles=roles,
     )
+# Export: one entry per list, so the scope of the export is the scope of the list.
+for list_kind, label, parent, roles in (
+    ("pool", _("Export the public pool"), "crm.customer_pool", CONSULTANTS),
+    ("mine", _("Export own customers"), OWNER_CODENAME, CONSULTANTS),
+    ("all", _("Export all customers in the data scope"), "crm.customer_list", MANAGERS),
+):
+    register(
+        f"crm.customer_export_{list_kind}",
+        label,
+        "crm:customer-export",
+        params={"list": list_kind},
+        parent=parent,
+        default_roles=roles,
+    )
 register(
     "crm.poolpolicy_update",
     _("Edit the pool rules"),

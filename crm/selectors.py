@@ -74,6 +74,12 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     return customers.filter(scope | Q(consultant__isnull=True))
 
 
+def customers_in_pool() -> QuerySet[Customer]:
+    """The public pool: every scope includes it, so it needs no scope filter (whose OR would
+    keep the database from using the pool's own index)."""
+    return Customer.objects.in_pool()
+
+
 def customers_deleted_visible_to(user) -> QuerySet[Customer]:
     """The recycle bin: deleted customers within the user's data scope (pool leads deleted by a
     manager belong to those who see everything)."""

@@ -3,6 +3,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from common.lists import filtered_page, simple_page
 from common.views import form_page, list_page, set_active_and_redirect, setup_form_page
-from crm import selectors, services
+from crm import exports, selectors, services
 from crm.filters import CampusFilter, ClassListFilter, CourseFilter, CustomerFilter, DictItemFilter
 from crm.forms import (
     AllocationWeightsForm,
@@ -176,6 +177,7 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
         title=title,
         list_kind=list_kind,
         batch_actions=_batch_actions(request, list_kind),
+        can_export=request.rbac.holds(f"crm.customer_export_{list_kind}"),
         consultants=selectors.consultants_for(request.user)
         if request.rbac.allows("crm:customer-transfer")
         else (),
@@ -196,7 +198,7 @@ def _batch_actions(request, list_kind: str) -> list[str]:
 
 
 def customer_pool(request):
-    queryset = selectors.customers_visible_to(request.user).filter(consultant__isnull=True)
+    queryset = selectors.customers_in_pool()
     return _customer_list(
         request,
         queryset=queryset,
@@ -225,6 +227,50 @@ def customer_trash(request):
     page = simple_page(request, queryset)
     selectors.attach_contacts(page.object_list, request.user, may_see_all=_may_see_all_contacts(request))
     return render(request, "crm/customer_trash.html", {"page_obj": page, "object_list": page.object_list})
+
+
+EXPORT_LISTS = {
+    "pool": lambda user: selectors.customers_in_pool(),
+    "mine": lambda user: selectors.customers_visible_to(user).filter(consultant=user),
+    "all": selectors.customers_visible_to,
+}
+
+
+def customer_export(request):
+    """The current list with its filters, as .xlsx or .csv. The permission dictionary grants each
+    `list` separately, so a consultant cannot export "all" by editing the URL."""
+    scoped = EXPORT_LISTS.get(request.GET.get("list", ""))
+    file_format = request.GET.get("format", "xlsx")
+    if scoped is None or file_format not in ("xlsx", "csv"):
+        messages.error(request, _("Choose a list and a format (xlsx or csv) to export."))
+        return redirect("crm:customer-mine")
+    filterset = CustomerFilter(
+        request.GET,
+        queryset=selectors.customers_for_list(scoped(request.user)),
+        consultants=selectors.consultants_for(request.user),
+    )
+    if not filterset.is_valid():
+        messages.error(request, _("The filters are not valid; nothing was exported."))
+        return redirect("crm:customer-mine")
+    customers = filterset.qs[: exports.EXPORT_LIMIT].iterator(chunk_size=exports.CHUNK)
+    may_see_all = _may_see_all_contacts(request)
+
+    def contacts(customer):
+        full = selectors.shows_full_contacts(request.user, customer, may_see_all=may_see_all)
+        return selectors.contacts_for(customer, full=full)
+
+    rows = exports.customer_rows(customers, contacts)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"customers-{stamp}.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.as_xlsx(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _customer_form_page(request, form, *, title: str, save, cancel_url: str):
@@ -439,7 +485,7 @@ def _batch_messages(request, result: services.BatchResult, done_text: str) -> No
 
 
 def _batch_claim(request, ids):
-    customers = selectors.customers_visible_to(request.user).filter(consultant__isnull=True)
+    customers = selectors.customers_in_pool()
     policy = PoolPolicy.current()
     result = services.customers_batch(services.customer_claim, customers, ids, by=request.user, policy=policy)
     _batch_messages(request, result, _("Claimed %(count)s customers: %(names)s"))

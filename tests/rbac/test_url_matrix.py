@@ -238,7 +238,13 @@ EXPECTED: list[Case] = [
         data=lambda world: {"action": "transfer", "ids": [world.sales_lead.pk], "to": world.sales2.pk},
         variant="transfer",
     ),
-    post("crm:customer-batch", frozenset(), data={"action": "explode", "ids": ["1"]}, variant="unknown-action"),
+    post(
+        "crm:customer-batch", frozenset(), data={"action": "explode", "ids": ["1"]}, variant="unknown-action"
+    ),
+    Case("crm:customer-export", CONSULTANTS, query="list=pool&format=csv", variant="pool"),
+    Case("crm:customer-export", CONSULTANTS, query="list=mine&format=xlsx", variant="mine"),
+    Case("crm:customer-export", MANAGER, query="list=all&format=csv", variant="all"),
+    Case("crm:customer-export", frozenset(), query="list=everything", ok=302, variant="unknown-list"),
     Case("crm:poolpolicy-update", MANAGER),
     Case("crm:allocation-update", MANAGER),
 ]

@@ -1,0 +1,37 @@
+"""Background work of the sales desk, run by the django-tasks worker (`manage.py db_worker`)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from crm.services import follow_up_reminders, pool_sweep
+
+
+@task()
+def pool_maintenance() -> dict:
+    """The periodic sweep: stale customers back to the pool, warnings, follow-up reminders. It
+    queues its own next run, so one `schedule_pool_maintenance()` keeps it going."""
+    try:
+        result = pool_sweep()
+        reminded = follow_up_reminders()
+    finally:
+        schedule_pool_maintenance(delay=timedelta(minutes=settings.POOL_SWEEP_INTERVAL_MINUTES))
+    return {"returned": result.returned, "warned": result.warned, "reminded": reminded}
+
+
+def schedule_pool_maintenance(*, delay: timedelta = timedelta(0)) -> bool:
+    """Queue the next sweep unless one is already waiting (the sweep is idempotent, so a
+    duplicate would only waste a run). Returns whether it queued one."""
+    if not default_task_backend.supports_defer:  # the inline backend of the tests: nothing to queue
+        return False
+    waiting = DBTaskResult.objects.filter(
+        task_path=pool_maintenance.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if waiting:
+        return False
+    pool_maintenance.using(run_after=timezone.now() + delay).enqueue()
+    return True
