@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import User
 from accounts.services import notification_send
@@ -53,12 +53,13 @@ def duplicate_message(existing: Customer) -> str:
         "name": existing.name,
         "number": existing.pk,
         "owner": existing.consultant,
-        "date": formats.date_format(timezone.localtime(existing.claimed_at or existing.created_at)),
+        "date": timezone.localtime(existing.claimed_at or existing.created_at).strftime("%Y-%m-%d"),
     }
 
 
 def _site_gettext(message: str, **values) -> str:
-    """Notifications are stored in the school's language (see accounts.services.notification_send)."""
+    """Notifications are stored in the school's language (see accounts.services.notification_send).
+    Callers mark `message` with gettext_noop so makemessages finds it."""
     with translation.override(settings.LANGUAGE_CODE):
         return gettext(message) % values
 
@@ -145,7 +146,9 @@ def duplicate_notify_owner(*, existing: Customer, by: User) -> bool:
         return False
     link = reverse("crm:customer-detail", args=[existing.pk])
     text = _site_gettext(
-        "%(colleague)s met your customer %(name)s (%(phone)s) as a new lead. Follow them up soon.",
+        gettext_noop(
+            "%(colleague)s met your customer %(name)s (%(phone)s) as a new lead. Follow them up soon."
+        ),
         colleague=by,
         name=existing.name,
         phone=mask_phone(existing.phone) or existing.qq,
@@ -256,7 +259,9 @@ def customer_transfer(*, customer: Customer, to: User, by: User, reason: str = "
     link = reverse("crm:customer-detail", args=[customer.pk])
     notification_send(
         recipient=to,
-        text=_site_gettext("%(manager)s gave you the customer %(name)s.", manager=by, name=customer.name),
+        text=_site_gettext(
+            gettext_noop("%(manager)s gave you the customer %(name)s."), manager=by, name=customer.name
+        ),
         link=link,
     )
 
@@ -333,11 +338,13 @@ def _return_rules(
     return [
         (
             no_follow_up,
-            _site_gettext("No follow-up for %(days)s days", days=policy.days_without_follow_up),
+            _site_gettext(gettext_noop("No follow-up for %(days)s days"), days=policy.days_without_follow_up),
         ),
         (
             Q(claimed_at__lt=sign_cutoff),
-            _site_gettext("Not signed %(days)s days after the claim", days=policy.days_without_signing),
+            _site_gettext(
+                gettext_noop("Not signed %(days)s days after the claim"), days=policy.days_without_signing
+            ),
         ),
     ]
 
