@@ -1,7 +1,8 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +77,10 @@ class DictItemFilter(SearchFilterSet):
         fields = ["q", "kind", "is_active"]
 
 
+# Dates outside these overflow datetime arithmetic (9999-12-31 + 1 day) or time-zone conversion.
+SANE_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2999, 12, 31))]
+
+
 class CustomerFilter(django_filters.FilterSet):
     """Filters of the three customer lists. Search goes to exact, indexed keys (normalised phone,
     QQ, WeChat, customer number) and to prefixes of the name, its pinyin and its initials, never
@@ -94,11 +99,13 @@ class CustomerFilter(django_filters.FilterSet):
     )
     created_from = django_filters.DateFilter(
         method="filter_created_from",
+        validators=SANE_DATES,
         label=_("Created from"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     created_to = django_filters.DateFilter(
         method="filter_created_to",
+        validators=SANE_DATES,
         label=_("Created until"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -167,7 +174,7 @@ class CustomerFilter(django_filters.FilterSet):
         phone = phone_or_none(term)
         if phone:
             keys |= Q(phone=phone)
-        if term.isdigit():
+        if term.isascii() and term.isdigit():
             keys |= Q(qq=term)
             if len(term) <= 12:
                 keys |= Q(pk=int(term))

@@ -125,6 +125,19 @@ class CustomerForm(DictionaryFieldsMixin, forms.ModelForm):
         "experience": DictItem.Kind.EXPERIENCE,
         "work_status": DictItem.Kind.WORK_STATUS,
     }
+    # Longer than the stored values: people type spaces and dashes, which normalising removes.
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    qq = forms.CharField(
+        label=_("QQ"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     referrer = ReferrerField(
         queryset=Customer.objects.live(),
         required=False,
@@ -157,8 +170,6 @@ class CustomerForm(DictionaryFieldsMixin, forms.ModelForm):
             "consulted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "interested_courses": forms.CheckboxSelectMultiple,
             "note": forms.Textarea(attrs={"rows": 3}),
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-            "qq": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -80,6 +80,16 @@ def customers_in_pool() -> QuerySet[Customer]:
     return Customer.objects.in_pool()
 
 
+def left_pool_recently(pk: int, *, within: timedelta = timedelta(hours=1)) -> bool:
+    """Whether the customer left the public pool (claimed, allocated, assigned) lately."""
+    return OwnershipEvent.objects.filter(
+        customer_id=pk,
+        from_user__isnull=True,
+        kind__in=(OwnershipEvent.Kind.CLAIM, OwnershipEvent.Kind.ALLOCATE, OwnershipEvent.Kind.TRANSFER),
+        at__gte=timezone.now() - within,
+    ).exists()
+
+
 def customers_deleted_visible_to(user) -> QuerySet[Customer]:
     """The recycle bin: deleted customers within the user's data scope (pool leads deleted by a
     manager belong to those who see everything)."""

@@ -194,7 +194,7 @@ def _check_cooldown(customer_id: int, user: User, policy: PoolPolicy, now: datet
         )
 
 
-def _not_claimed_message(customer_id: int) -> str:
+def not_claimed_message(customer_id: int) -> str:
     current = Customer.objects.filter(pk=customer_id).select_related("consultant").first()
     if current is None or current.is_deleted:
         return gettext("This customer was deleted.")
@@ -215,7 +215,7 @@ def customer_claim(*, customer: Customer, by: User, policy: PoolPolicy | None = 
         consultant=by, claimed_at=now, return_warned_at=None, updated_at=now
     )
     if claimed != 1:
-        raise CustomerRefused(_not_claimed_message(customer.pk))
+        raise CustomerRefused(not_claimed_message(customer.pk))
     OwnershipEvent.objects.create(customer_id=customer.pk, kind=Kind.CLAIM, to_user=by, by=by, at=now)
     customer.consultant, customer.claimed_at = by, now
 
@@ -230,9 +230,10 @@ def _move(customer: Customer, *, to: User | None, kind: str, by: User | None, re
     target = Customer.objects.filter(owner_filter, pk=customer.pk, is_deleted=False)
     if to is None:
         target = target.exclude(status=Customer.Status.SIGNED)
-    moved = target.update(
-        consultant=to, claimed_at=now if to is not None else None, return_warned_at=None, updated_at=now
-    )
+    changes = {"consultant": to, "claimed_at": now, "return_warned_at": None, "updated_at": now}
+    if to is None:  # back in the pool: the old owner's follow-up plan goes with them
+        changes.update(claimed_at=None, next_follow_up_at=None, follow_up_reminded_at=None)
+    moved = target.update(**changes)
     if moved != 1:
         raise CustomerRefused(gettext("The owner of this customer changed meanwhile; reload the page."))
     OwnershipEvent.objects.create(
@@ -383,7 +384,12 @@ def pool_sweep(*, now: datetime | None = None) -> SweepResult:
                     break
                 ids = [pk for pk, _owner, _name in rows]
                 _owned_unsigned().filter(condition, pk__in=ids).update(
-                    consultant=None, claimed_at=None, return_warned_at=None, updated_at=now
+                    consultant=None,
+                    claimed_at=None,
+                    return_warned_at=None,
+                    next_follow_up_at=None,
+                    follow_up_reminded_at=None,
+                    updated_at=now,
                 )
                 OwnershipEvent.objects.bulk_create(
                     OwnershipEvent(

@@ -3,7 +3,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -377,7 +377,15 @@ def _attempt(request, action) -> bool:
 
 @require_POST
 def customer_claim(request, pk: int):
-    customer = get_object_or_404(selectors.customers_visible_to(request.user), pk=pk)
+    customer = selectors.customers_visible_to(request.user).filter(pk=pk).first()
+    if customer is None:
+        # A pool page opened a while ago: someone claimed the lead since. Say who, as the rules
+        # promise the loser, but only for a lead that left the pool within the hour, so the
+        # button cannot be used to look up the owner of any customer by number.
+        if not selectors.left_pool_recently(pk):
+            raise Http404
+        messages.error(request, services.not_claimed_message(pk))
+        return redirect("crm:customer-pool")
     if _attempt(request, lambda: services.customer_claim(customer=customer, by=request.user)):
         messages.success(request, _("“%(name)s” is now your customer.") % {"name": customer.name})
     return redirect("crm:customer-detail", pk=pk)
