@@ -72,3 +72,9 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
     """Midnight of `day` in the school's time zone, for date filters on datetime columns (a
     `__date` lookup would convert every row, and on SQLite call Python for each)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def today_bounds() -> tuple[datetime.datetime, datetime.datetime]:
+    """[start, end) of today in the school's time zone."""
+    today = timezone.localdate()
+    return start_of_day(today), start_of_day(today + datetime.timedelta(days=1))

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from common.filters import SearchFilterSet, active_filter, prefix_q, start_of_day, style_widget
+from common.filters import SearchFilterSet, active_filter, prefix_q, start_of_day, style_widget, today_bounds
 from crm.models import Campus, ClassList, Course, Customer, DictItem
 from crm.normalize import phone_or_none
 
@@ -197,8 +197,7 @@ class CustomerFilter(django_filters.FilterSet):
         )
 
     def filter_due(self, queryset, name, value):
-        today = timezone.localdate()
-        start, end = start_of_day(today), start_of_day(today + timedelta(days=1))
+        start, end = today_bounds()
         if value == "today":
             return queryset.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
         return queryset.filter(next_follow_up_at__lt=start)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from common.filters import start_of_day
+from common.filters import today_bounds
 from crm.models import Campus, ClassList, Course, Customer, DictItem, FollowUp, OwnershipEvent
 from crm.normalize import format_phone, mask_middle, mask_phone
 from rbac.models import Role
@@ -88,6 +88,14 @@ def left_pool_recently(pk: int, *, within: timedelta = timedelta(hours=1)) -> bo
         kind__in=(OwnershipEvent.Kind.CLAIM, OwnershipEvent.Kind.ALLOCATE, OwnershipEvent.Kind.TRANSFER),
         at__gte=timezone.now() - within,
     ).exists()
+
+
+# The three customer lists by name (pages and their exports), each from the user's scope.
+CUSTOMER_LISTS = {
+    "pool": lambda user: customers_in_pool(),
+    "mine": lambda user: customers_visible_to(user).filter(consultant=user),
+    "all": lambda user: customers_visible_to(user),
+}
 
 
 def customers_deleted_visible_to(user) -> QuerySet[Customer]:
@@ -289,8 +297,7 @@ def customer_timeline(customer: Customer, *, full_contacts: bool) -> list[Timeli
 
 def customers_due_for(user, *, limit: int = 10) -> dict[str, list[Customer]]:
     """A consultant's day: follow-ups due today and overdue ones (home page)."""
-    today = timezone.localdate()
-    start, end = start_of_day(today), start_of_day(today + timedelta(days=1))
+    start, end = today_bounds()
     mine = Customer.objects.live().filter(consultant=user).select_related("source")
     return {
         "due_today": list(

@@ -198,7 +198,7 @@ def _batch_actions(request, list_kind: str) -> list[str]:
 
 
 def customer_pool(request):
-    queryset = selectors.customers_in_pool()
+    queryset = selectors.CUSTOMER_LISTS["pool"](request.user)
     return _customer_list(
         request,
         queryset=queryset,
@@ -209,14 +209,14 @@ def customer_pool(request):
 
 
 def customer_mine(request):
-    queryset = selectors.customers_visible_to(request.user).filter(consultant=request.user)
+    queryset = selectors.CUSTOMER_LISTS["mine"](request.user)
     return _customer_list(
         request, queryset=queryset, title=_("My customers"), list_kind="mine", omit=("consultant",)
     )
 
 
 def customer_list(request):
-    queryset = selectors.customers_visible_to(request.user)
+    queryset = selectors.CUSTOMER_LISTS["all"](request.user)
     return _customer_list(request, queryset=queryset, title=_("All customers"), list_kind="all")
 
 
@@ -229,17 +229,10 @@ def customer_trash(request):
     return render(request, "crm/customer_trash.html", {"page_obj": page, "object_list": page.object_list})
 
 
-EXPORT_LISTS = {
-    "pool": lambda user: selectors.customers_in_pool(),
-    "mine": lambda user: selectors.customers_visible_to(user).filter(consultant=user),
-    "all": selectors.customers_visible_to,
-}
-
-
 def customer_export(request):
     """The current list with its filters, as .xlsx or .csv. The permission dictionary grants each
     `list` separately, so a consultant cannot export "all" by editing the URL."""
-    scoped = EXPORT_LISTS.get(request.GET.get("list", ""))
+    scoped = selectors.CUSTOMER_LISTS.get(request.GET.get("list", ""))
     file_format = request.GET.get("format", "xlsx")
     if scoped is None or file_format not in ("xlsx", "csv"):
         messages.error(request, _("Choose a list and a format (xlsx or csv) to export."))
