@@ -232,6 +232,12 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 LIST_PAGE_SIZES = (20, 50, 100)
 
+# Customer imports (crm.imports): the largest upload, the most rows per file, and how much an
+# .xlsx may unpack to (an .xlsx is a zip; this stops a zip bomb before it is read).
+CUSTOMER_IMPORT_MAX_BYTES = int(os.environ.get("CUSTOMER_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+CUSTOMER_IMPORT_MAX_ROWS = int(os.environ.get("CUSTOMER_IMPORT_MAX_ROWS", "100000"))
+CUSTOMER_IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

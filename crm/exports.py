@@ -8,6 +8,11 @@ from collections.abc import Iterable, Iterator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from crm import imports
+from crm.models import Course, CustomerImport, DictItem
 
 # Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP CSV
 # injection), including TAB and CR which some of them strip before looking.
@@ -89,6 +94,93 @@ def as_xlsx(rows: Iterator[list]) -> bytes:
     sheet.append(headers())
     for row in rows:
         sheet.append(row)
+    return _workbook_bytes(workbook)
+
+
+def _workbook_bytes(workbook: Workbook) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def import_template() -> bytes:
+    """The import template: the columns on the first sheet (phone and QQ formatted as text, so
+    Excel keeps them as typed), and on the second what each column accepts, from the live data
+    dictionary and course list."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Customers")
+    bold = Font(bold=True)
+    for column, spec in enumerate(imports.IMPORT_FIELDS, start=1):
+        cell = sheet.cell(row=1, column=column, value=f"{spec.label}{' *' if spec.required else ''}")
+        cell.font = bold
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = 16
+        if spec.name in ("phone", "qq"):
+            for row in range(2, 1002):
+                sheet.cell(row=row, column=column).number_format = "@"
+    sheet.freeze_panes = "A2"
+
+    help_sheet = workbook.create_sheet(_("Instructions"))
+    help_sheet.append([_("Column"), _("What to enter")])
+    for cell in help_sheet[1]:
+        cell.font = bold
+    for spec, text in _import_help():
+        help_sheet.append([str(spec.label), text])
+    help_sheet.column_dimensions["A"].width = 18
+    help_sheet.column_dimensions["B"].width = 100
+    return _workbook_bytes(workbook)
+
+
+def _labels(kind: str) -> str:
+    return ", ".join(
+        DictItem.objects.filter(kind=kind, is_active=True)
+        .order_by("order", "id")
+        .values_list("label", flat=True)
+    )
+
+
+def _import_help():
+    fields = imports.FIELDS_BY_NAME
+    courses = ", ".join(Course.objects.filter(is_active=True).order_by("name").values_list("name", flat=True))
+    return [
+        (fields["name"], _("Required.")),
+        (
+            fields["phone"],
+            _("Phone, QQ or WeChat: at least one. 138 0013 8000 and +86-138-0013-8000 are the same number."),
+        ),
+        (fields["qq"], _("5 to 12 digits.")),
+        (
+            fields["source"],
+            _("One of: %(values)s. Empty: the source chosen when importing.")
+            % {"values": _labels(DictItem.Kind.SOURCE)},
+        ),
+        (fields["consulted_on"], _("A date such as 2026-03-01. Empty: the day of the import.")),
+        (fields["gender"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.GENDER)}),
+        (fields["education"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.EDUCATION)}),
+        (
+            fields["interested_courses"],
+            _("Course names separated by commas: %(values)s.") % {"values": courses},
+        ),
+        (fields["experience"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.EXPERIENCE)}),
+        (fields["work_status"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.WORK_STATUS)}),
+        (fields["salary"], _("A whole number of yuan per month.")),
+        (
+            fields["note"],
+            _("Any text. Customers already in EduCRM (same phone or QQ) are reported, not imported again."),
+        ),
+    ]
+
+
+def import_problems(record: CustomerImport) -> bytes:
+    """The rows that were not imported, as the user uploaded them, each with its row number and
+    the reason: fix them in this file and import it again."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Not imported"))
+    sheet.append([_("Row"), _("Problem"), _("Reason")] + [neutralise(header) for header in record.headers])
+    for problem in record.problems.order_by("row_number", "id").iterator(chunk_size=CHUNK):
+        sheet.append(
+            [problem.row_number, problem.get_kind_display(), neutralise(problem.message)]
+            + [neutralise(value) for value in problem.values]
+        )
+    return _workbook_bytes(workbook)

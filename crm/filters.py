@@ -121,6 +121,8 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Follow-up due"),
         choices=(("today", _("Today")), ("overdue", _("Overdue"))),
     )
+    # Set by the "view the imported customers" link of an import; not a field of the filter bar.
+    imported = django_filters.NumberFilter(field_name="imported_from", widget=forms.HiddenInput)
     o = django_filters.OrderingFilter(
         fields=(
             ("id", "number"),
@@ -143,6 +145,7 @@ class CustomerFilter(django_filters.FilterSet):
             "created_to",
             "stale_days",
             "due",
+            "imported",
         ]
 
     def __init__(self, *args, consultants=None, omit: tuple[str, ...] = (), **kwargs):

@@ -1,12 +1,24 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from crm.models import AllocationWeight, Campus, ClassList, Course, Customer, DictItem, FollowUp, PoolPolicy
+from crm import imports
+from crm.models import (
+    AllocationWeight,
+    Campus,
+    ClassList,
+    Course,
+    Customer,
+    CustomerImport,
+    DictItem,
+    FollowUp,
+    PoolPolicy,
+)
 from crm.normalize import normalize_phone, normalize_qq
 from crm.selectors import find_duplicate
 from crm.services import duplicate_message
@@ -330,3 +342,84 @@ class AllocationWeightsForm(forms.Form):
             )
             for consultant, *_rest in self.rows
         }
+
+
+class CustomerImportUploadForm(forms.Form):
+    """The spreadsheet to import. Checked here as a whole (type, size, encoding, rows) so a bad
+    file is refused at once; its rows are checked one by one by the worker."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx, .xls or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv,.txt"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.CUSTOMER_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB; split it into smaller files.")
+                % {"size": limit // (1024 * 1024)}
+            )
+        self.data_bytes = upload.read()
+        try:
+            self.table = imports.read_table(self.data_bytes, upload.name)
+        except imports.ImportFileError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload
+
+
+class CustomerImportMappingForm(forms.Form):
+    """Which field each column holds, where the new customers go, and the source of rows
+    without one. One select per column, pre-set from the guessed mapping."""
+
+    owner = forms.ChoiceField(label=_("New customers go to"), widget=forms.RadioSelect)
+    default_source = forms.ModelChoiceField(
+        queryset=DictItem.objects.none(),
+        required=False,
+        label=_("Source for rows without one"),
+    )
+
+    def __init__(self, *args, customer_import: CustomerImport, may_allocate: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = CustomerImport.Owner
+        self.fields["owner"].choices = [
+            (value, label) for value, label in owners.choices if may_allocate or value != owners.ALLOCATE
+        ]
+        self.fields["owner"].initial = owners.ME
+        self.fields["default_source"].queryset = dictionary_choices(DictItem.Kind.SOURCE)
+        field_choices = [("", _("— not imported —"))] + [(f.name, f.label) for f in imports.IMPORT_FIELDS]
+        self.columns = []
+        for column, header in enumerate(customer_import.headers):
+            name = f"column_{column}"
+            self.fields[name] = forms.ChoiceField(
+                label=header or _("Column %(number)s") % {"number": column + 1},
+                choices=field_choices,
+                required=False,
+                initial=customer_import.mapping.get(str(column), ""),
+            )
+            samples = [row[column] for row in customer_import.preview if column < len(row) and row[column]]
+            self.columns.append((self[name], samples[:3]))
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name.removeprefix("column_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("column_") and value
+        }
+
+    def clean(self):
+        data = super().clean()
+        chosen = [value for name, value in data.items() if name.startswith("column_") and value]
+        for field_name in {value for value in chosen if chosen.count(value) > 1}:
+            raise forms.ValidationError(
+                _("“%(field)s” is chosen for more than one column.")
+                % {"field": imports.FIELDS_BY_NAME[field_name].label}
+            )
+        if "name" not in chosen:
+            raise forms.ValidationError(_("Choose the column that holds the full name."))
+        if not {"phone", "qq", "wechat"} & set(chosen):
+            raise forms.ValidationError(_("Choose at least one column with a phone, QQ or WeChat."))
+        if "source" not in chosen and data.get("default_source") is None:
+            self.add_error("default_source", _("No column holds the source: choose one for all rows."))
+        return data

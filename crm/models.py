@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -247,6 +249,16 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     is_deleted = models.BooleanField(_("deleted"), default=False)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    # The import that created this customer: how "view the imported customers" lists exactly them.
+    imported_from = models.ForeignKey(
+        "CustomerImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+        editable=False,
+        verbose_name=_("imported from"),
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at", "return_warned_at", "follow_up_reminded_at"])
     objects = CustomerQuerySet.as_manager()
@@ -460,3 +472,114 @@ class PoolPolicy(models.Model):
     def current(cls) -> "PoolPolicy":
         policy, _created = cls.objects.get_or_create(pk=1)
         return policy
+
+
+def _import_file_name(instance, filename: str) -> str:
+    """A random name: the uploaded name is kept in `original_name`, never used as a path."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"imports/{uuid.uuid4().hex}.{extension}"
+
+
+class CustomerImport(models.Model):
+    """One uploaded spreadsheet of leads and what became of it.
+
+    The file is kept (outside any URL) only until the worker has read it. The counters are
+    updated in the same transaction as each batch, so they always say exactly what was imported.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Waiting for the column mapping")
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    class Owner(models.TextChoices):
+        ME = "me", _("Me: they become my customers")
+        POOL = "pool", _("The public pool")
+        ALLOCATE = "allocate", _("Auto-allocate to consultants by the allocation weights")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="customer_imports",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    file = models.FileField(_("file"), upload_to=_import_file_name, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    owner = models.CharField(_("new customers go to"), max_length=10, choices=Owner.choices, blank=True)
+    default_source = models.ForeignKey(
+        DictItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": DictItem.Kind.SOURCE},
+        verbose_name=_("source for rows without one"),
+    )
+    headers = models.JSONField(_("column headers"), default=list)
+    preview = models.JSONField(_("first rows"), default=list)
+    # Column number (as text, JSON keys are strings) -> customer field name.
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("customers created"), default=0)
+    allocated_count = models.PositiveIntegerField(_("customers allocated"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="customerimport_user_idx")]
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def problem_count(self) -> int:
+        return self.duplicate_count + self.error_count
+
+
+class CustomerImportProblem(models.Model):
+    """A row that was not imported: an error in it, or a duplicate of a customer."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", _("Error")
+        DUPLICATE = "duplicate", _("Duplicate")
+
+    customer_import = models.ForeignKey(
+        CustomerImport, on_delete=models.CASCADE, related_name="problems", verbose_name=_("import")
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    message = models.TextField(_("problem"))
+    values = models.JSONField(_("cells"), default=list)
+
+    class Meta:
+        ordering = ["row_number", "id"]
+        indexes = [models.Index(fields=["customer_import", "row_number"], name="importproblem_row_idx")]
+        verbose_name = _("import problem")
+        verbose_name_plural = _("import problems")
+
+    def __str__(self) -> str:
+        return f"{self.customer_import} #{self.row_number}: {self.message}"

@@ -322,6 +322,41 @@ for list_kind, label, parent, roles in (
         parent=parent,
         default_roles=roles,
     )
+# Import: the upload page is in the menu; the template, the mapping/progress page and the
+# problems report come with it. Auto-allocating the imported leads to colleagues is a manager's
+# capability (no request of its own: it adds the choice to the mapping page).
+register(
+    "crm.customer_import",
+    _("Import customers from spreadsheets"),
+    "crm:customer-import",
+    methods=WRITE,
+    menu="sales",
+    menu_label=_("Import customers"),
+    icon="upload",
+    order=35,
+    default_roles=CONSULTANTS,
+)
+for suffix, label, url_name, methods in (
+    ("template", _("Download the import template"), "crm:customer-import-template", ("GET",)),
+    ("detail", _("Map the columns and follow an import"), "crm:customer-import-detail", WRITE),
+    ("report", _("Download the rows an import refused"), "crm:customer-import-report", ("GET",)),
+):
+    register(
+        f"crm.customer_import_{suffix}",
+        label,
+        url_name,
+        methods=methods,
+        parent="crm.customer_import",
+        default_roles=CONSULTANTS,
+    )
+register(
+    "crm.customer_import_allocate",
+    _("Auto-allocate imported customers to consultants"),
+    "crm:customer-import-detail",
+    methods=(),
+    parent="crm.customer_import",
+    default_roles=MANAGERS,
+)
 register(
     "crm.poolpolicy_update",
     _("Edit the pool rules"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.filters import today_bounds
-from crm.models import Campus, ClassList, Course, Customer, DictItem, FollowUp, OwnershipEvent
+from crm.models import Campus, ClassList, Course, Customer, CustomerImport, DictItem, FollowUp, OwnershipEvent
 from crm.normalize import format_phone, mask_middle, mask_phone
 from rbac.models import Role
 from rbac.selectors import data_scope_for, users_holding
@@ -307,3 +307,17 @@ def customers_due_for(user, *, limit: int = 10) -> dict[str, list[Customer]]:
         ),
         "overdue": list(mine.filter(next_follow_up_at__lt=start).order_by("next_follow_up_at")[:limit]),
     }
+
+
+def customer_imports_of(user: User) -> QuerySet[CustomerImport]:
+    """A user's own imports: the uploaded file and its problems are theirs alone."""
+    return CustomerImport.objects.filter(created_by=user)
+
+
+def customer_import_list_url(customer_import: CustomerImport) -> tuple[str, str] | None:
+    """(list URL name, list kind) where the customers of an import can be seen, by where they went."""
+    return {
+        CustomerImport.Owner.ME: ("crm:customer-mine", "mine"),
+        CustomerImport.Owner.POOL: ("crm:customer-pool", "pool"),
+        CustomerImport.Owner.ALLOCATE: ("crm:customer-list", "all"),
+    }.get(customer_import.owner)

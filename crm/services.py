@@ -9,22 +9,36 @@ user's scope (`crm.selectors`); services never widen it.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import User
 from accounts.services import notification_send
-from crm.models import AllocationWeight, Customer, FollowUp, OwnershipEvent, PoolPolicy
+from crm import imports
+from crm.models import (
+    AllocationWeight,
+    Customer,
+    CustomerImport,
+    CustomerImportProblem,
+    DictItem,
+    FollowUp,
+    OwnershipEvent,
+    PoolPolicy,
+)
 from crm.normalize import mask_phone, name_keys
 from crm.selectors import find_duplicate
+
+logger = logging.getLogger(__name__)
 
 Kind = OwnershipEvent.Kind
 
@@ -554,3 +568,283 @@ def allocation_weights_save(*, settings_by_consultant: dict[int, tuple[int | Non
         elif (row.weight, row.daily_cap) != (weight, cap):
             row.weight, row.daily_cap = weight, cap
             row.save(update_fields=["weight", "daily_cap"])
+
+
+# --- Import -----------------------------------------------------------------------------------
+IMPORT_BATCH = 1000
+# Uploads whose columns were never confirmed are deleted after this long (they hold phones).
+UNCONFIRMED_IMPORT_KEEP = timedelta(days=1)
+
+
+def customer_import_upload(*, table: imports.Table, data: bytes, filename: str, by: User) -> CustomerImport:
+    """Keep a checked upload (see `imports.read_table`) until its columns are confirmed; the
+    guessed mapping and the first rows are stored for the mapping page."""
+    record = CustomerImport(
+        created_by=by,
+        original_name=filename[:255],
+        file_format=table.file_format,
+        headers=table.headers,
+        preview=[
+            [imports.as_text(value) for value in cells]
+            for _number, cells in table.rows[: imports.PREVIEW_ROWS]
+        ],
+        mapping=imports.guess_mapping(table.headers),
+        total_rows=table.total_rows,
+    )
+    record.file.save(f"upload.{table.file_format}", ContentFile(data), save=False)
+    record.save()
+    return record
+
+
+def customer_import_start(
+    *, customer_import: CustomerImport, mapping: dict[str, str], owner: str, default_source: DictItem | None
+) -> None:
+    """Confirm the columns and the owner; the caller queues `crm.tasks.customer_import_task`.
+    A conditional UPDATE, so a double click cannot queue one file twice."""
+    started = CustomerImport.objects.filter(
+        pk=customer_import.pk, status=CustomerImport.Status.UPLOADED
+    ).update(status=CustomerImport.Status.QUEUED, mapping=mapping, owner=owner, default_source=default_source)
+    if not started:
+        raise CustomerRefused(gettext("This import has already been started."))
+
+
+@dataclass
+class _BatchOutcome:
+    created: int = 0
+    allocated: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    keys: dict = field(default_factory=dict)
+
+
+def customer_import_run(*, import_id: int) -> CustomerImport | None:
+    """Import a queued file in batches of IMPORT_BATCH rows, each batch in its own transaction
+    with the import's counters, so a failure keeps whole batches only and the counters (and the
+    customers linked to the import) say exactly what was imported. Rows with errors, and
+    duplicates within the file or of live customers, are recorded as problems, never created.
+    Returns None when the import is not waiting (a task delivered twice does nothing)."""
+    now = timezone.now()
+    queued = CustomerImport.objects.filter(pk=import_id, status=CustomerImport.Status.QUEUED)
+    if not queued.update(status=CustomerImport.Status.RUNNING, started_at=now):
+        return None
+    record = CustomerImport.objects.select_related("created_by").get(pk=import_id)
+    try:
+        with record.file.open("rb") as upload:
+            table = imports.read_table(upload.read(), record.original_name)
+        reader = imports.RowReader(mapping=record.mapping, default_source_id=record.default_source_id)
+        seen: dict[tuple[str, str], int] = {}
+        for batch in imports.chunks(table.rows, IMPORT_BATCH):
+            outcome = _import_batch(record, reader, batch, seen)
+            seen.update(outcome.keys)
+            record.processed_rows += len(batch)
+            record.created_count += outcome.created
+            record.allocated_count += outcome.allocated
+            record.duplicate_count += outcome.duplicates
+            record.error_count += outcome.errors
+    except imports.ImportFileError as error:
+        record.status, record.message = CustomerImport.Status.FAILED, str(error)
+    except Exception:
+        logger.exception("customer import %s stopped", import_id)
+        record.status = CustomerImport.Status.FAILED
+        record.message = gettext(
+            "The import stopped on an unexpected error after %(rows)s rows. The customers imported "
+            "before it are kept (see below); the rest of the file was not imported."
+        ) % {"rows": record.processed_rows}
+    else:
+        record.status = CustomerImport.Status.DONE
+    record.finished_at = timezone.now()
+    record.file.delete(save=False)
+    record.save(update_fields=["status", "message", "finished_at", "file"])
+    _notify_import_finished(record)
+    return record
+
+
+def _import_batch(
+    record: CustomerImport, reader: imports.RowReader, batch: list, seen: dict
+) -> _BatchOutcome:
+    """One batch, retried when a concurrent writer took a phone or QQ between the duplicate
+    check and the insert (PostgreSQL; SQLite's IMMEDIATE transactions are serial)."""
+    rows = [reader.read(number, cells) for number, cells in batch]
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                outcome = _write_batch(record, rows, seen)
+                CustomerImport.objects.filter(pk=record.pk).update(
+                    processed_rows=F("processed_rows") + len(batch),
+                    created_count=F("created_count") + outcome.created,
+                    allocated_count=F("allocated_count") + outcome.allocated,
+                    duplicate_count=F("duplicate_count") + outcome.duplicates,
+                    error_count=F("error_count") + outcome.errors,
+                )
+            return outcome
+        except IntegrityError as error:
+            if attempt == 2 or not _is_duplicate_error(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _problem(
+    record: CustomerImport, row: imports.RowResult, kind: str, message: str
+) -> CustomerImportProblem:
+    return CustomerImportProblem(
+        customer_import=record,
+        row_number=row.number,
+        kind=kind,
+        message=message,
+        values=[imports.as_text(value) for value in row.cells],
+    )
+
+
+def _contact_keys(values: dict) -> list[tuple[str, str]]:
+    return [(key, values[key]) for key in ("phone", "qq") if values.get(key)]
+
+
+def _write_batch(record: CustomerImport, rows: list[imports.RowResult], seen: dict) -> _BatchOutcome:
+    outcome = _BatchOutcome()
+    problems: list[CustomerImportProblem] = []
+    candidates: list[imports.RowResult] = []
+    for row in rows:
+        if row.errors:
+            problems.append(_problem(record, row, CustomerImportProblem.Kind.ERROR, " ".join(row.errors)))
+            continue
+        keys = _contact_keys(row.values)
+        first = next(
+            (seen.get(key, outcome.keys.get(key)) for key in keys if key in seen or key in outcome.keys), None
+        )
+        if first is not None:
+            message = gettext("Same phone or QQ as row %(row)s of this file.") % {"row": first}
+            problems.append(_problem(record, row, CustomerImportProblem.Kind.DUPLICATE, message))
+            continue
+        outcome.keys.update(dict.fromkeys(keys, row.number))
+        candidates.append(row)
+
+    existing = _live_customers_by_key([key for row in candidates for key in _contact_keys(row.values)])
+    fresh = []
+    for row in candidates:
+        duplicate = next((existing[key] for key in _contact_keys(row.values) if key in existing), None)
+        if duplicate is not None:
+            problems.append(
+                _problem(record, row, CustomerImportProblem.Kind.DUPLICATE, duplicate_message(duplicate))
+            )
+        else:
+            fresh.append(row)
+
+    by = record.created_by
+    consultant = by if record.owner == CustomerImport.Owner.ME else None
+    if consultant is not None and fresh:
+        _lock_consultant(by)
+        policy = PoolPolicy.current()
+        held = Customer.objects.live().filter(consultant=by, status=Customer.Status.UNSIGNED).count()
+        room = max(policy.private_cap - held, 0)
+        over_cap = gettext(
+            "Not imported: you would hold more than %(cap)s unsigned customers. "
+            "Import the rest to the public pool."
+        ) % {"cap": policy.private_cap}
+        problems.extend(
+            _problem(record, row, CustomerImportProblem.Kind.ERROR, over_cap) for row in fresh[room:]
+        )
+        fresh = fresh[:room]
+
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        imports.new_customer(
+            row.values,
+            created_by=by,
+            created_at=now,
+            consultant=consultant,
+            claimed_at=now if consultant else None,
+            imported_from=record,
+        )
+        for row in fresh
+    )
+    Through = Customer.interested_courses.through
+    Through.objects.bulk_create(
+        Through(customer_id=customer.pk, course_id=course_id)
+        for customer, row in zip(customers, fresh, strict=True)
+        for course_id in dict.fromkeys(row.courses)
+    )
+    if customers:
+        reason = gettext("Imported from %(file)s") % {"file": record.original_name[:150]}
+        _record_imported(record, customers[0].pk, customers[-1].pk, by=by, at=now, reason=reason)
+    if record.owner == CustomerImport.Owner.ALLOCATE and customers:
+        outcome.allocated = len(customers_allocate(customer_ids=[c.pk for c in customers], by=by))
+    CustomerImportProblem.objects.bulk_create(problems)
+    outcome.created = len(customers)
+    outcome.duplicates = sum(p.kind == CustomerImportProblem.Kind.DUPLICATE for p in problems)
+    outcome.errors = len(problems) - outcome.duplicates
+    return outcome
+
+
+def _record_imported(
+    record: CustomerImport, first_id: int, last_id: int, *, by: User, at, reason: str
+) -> None:
+    """Write the history row ("created") and the `create` ownership event of each customer the
+    batch inserted, copied inside the database from the rows themselves: building them as
+    Python objects cost as much as the customers (a 100,000-row import went from 44 s to
+    under 30 s). The rows are picked by this import and the batch's id range, so nothing a
+    colleague saved meanwhile is included."""
+    history = Customer.history.model
+    customer_columns = {f.column for f in Customer._meta.concrete_fields}
+    copied = [f.column for f in history._meta.concrete_fields if f.column in customer_columns]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in copied)
+    rows_of_batch = (
+        f"FROM {quote(Customer._meta.db_table)} WHERE imported_from_id = %s AND id BETWEEN %s AND %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, history_type, "
+            f"history_user_id, history_change_reason) SELECT {columns}, %s, '+', %s, NULL {rows_of_batch}",
+            [at, by.pk, record.pk, first_id, last_id],
+        )
+        cursor.execute(
+            f"INSERT INTO {quote(OwnershipEvent._meta.db_table)} (customer_id, kind, to_user_id, by_id, "
+            f"reason, at) SELECT id, %s, consultant_id, %s, %s, %s {rows_of_batch}",
+            [Kind.CREATE, by.pk, reason, at, record.pk, first_id, last_id],
+        )
+
+
+def _live_customers_by_key(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+    phones = [value for key, value in keys if key == "phone"]
+    qqs = [value for key, value in keys if key == "qq"]
+    if not keys:
+        return {}
+    found = Customer.objects.live().filter(Q(phone__in=phones) | Q(qq__in=qqs)).select_related("consultant")
+    by_key: dict[tuple[str, str], Customer] = {}
+    for customer in found.only("pk", "name", "phone", "qq", "consultant", "claimed_at", "created_at"):
+        for key in _contact_keys({"phone": customer.phone, "qq": customer.qq}):
+            by_key[key] = customer
+    return by_key
+
+
+def _notify_import_finished(record: CustomerImport) -> None:
+    if record.status == CustomerImport.Status.DONE:
+        text = gettext(
+            "Import of %(file)s finished: %(created)s customers created, %(duplicates)s duplicates, "
+            "%(errors)s rows with errors."
+        ) % {
+            "file": record.original_name,
+            "created": record.created_count,
+            "duplicates": record.duplicate_count,
+            "errors": record.error_count,
+        }
+    else:
+        text = gettext("Import of %(file)s failed: %(reason)s") % {
+            "file": record.original_name,
+            "reason": record.message,
+        }
+    notification_send(
+        recipient=record.created_by, text=text, link=reverse("crm:customer-import-detail", args=[record.pk])
+    )
+
+
+def customer_imports_discard_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete uploads whose columns were never confirmed, with their files."""
+    cutoff = (now or timezone.now()) - UNCONFIRMED_IMPORT_KEEP
+    stale = CustomerImport.objects.filter(status=CustomerImport.Status.UPLOADED, created_at__lt=cutoff)
+    count = 0
+    for record in stale:
+        record.file.delete(save=False)
+        record.delete()
+        count += 1
+    return count

@@ -3,12 +3,17 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from crm.services import follow_up_reminders, pool_sweep
+from crm.services import (
+    customer_import_run,
+    customer_imports_discard_unconfirmed,
+    follow_up_reminders,
+    pool_sweep,
+)
 
 
 @task()
@@ -18,6 +23,7 @@ def pool_maintenance() -> dict:
     try:
         result = pool_sweep()
         reminded = follow_up_reminders()
+        customer_imports_discard_unconfirmed()
     finally:
         schedule_pool_maintenance(delay=timedelta(minutes=settings.POOL_SWEEP_INTERVAL_MINUTES))
     return {"returned": result.returned, "warned": result.warned, "reminded": reminded}
@@ -35,3 +41,13 @@ def schedule_pool_maintenance(*, delay: timedelta = timedelta(0)) -> bool:
         return False
     pool_maintenance.using(run_after=timezone.now() + delay).enqueue()
     return True
+
+
+@task()
+def customer_import_task(import_id: int, language: str) -> dict | None:
+    """Run a confirmed import; its messages and report are written in the importer's language."""
+    with translation.override(language):
+        record = customer_import_run(import_id=import_id)
+    if record is None:
+        return None
+    return {"status": record.status, "created": record.created_count, "problems": record.problem_count}

@@ -1,19 +1,20 @@
 """School setup pages (campuses, courses, classes, the data dictionary) and the sales desk
 (customers, the pool, follow-ups, pool rules, allocation)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.lists import filtered_page, simple_page
 from common.views import form_page, list_page, set_active_and_redirect, setup_form_page
-from crm import exports, selectors, services
+from crm import exports, selectors, services, tasks
 from crm.filters import CampusFilter, ClassListFilter, CourseFilter, CustomerFilter, DictItemFilter
 from crm.forms import (
     AllocationWeightsForm,
@@ -22,13 +23,24 @@ from crm.forms import (
     CourseForm,
     CustomerCreateForm,
     CustomerForm,
+    CustomerImportMappingForm,
+    CustomerImportUploadForm,
     DictItemForm,
     FollowUpForm,
     PoolPolicyForm,
     ReleaseForm,
     TransferForm,
 )
-from crm.models import AllocationWeight, Campus, ClassList, Course, Customer, DictItem, PoolPolicy
+from crm.models import (
+    AllocationWeight,
+    Campus,
+    ClassList,
+    Course,
+    Customer,
+    CustomerImport,
+    DictItem,
+    PoolPolicy,
+)
 from crm.normalize import normalize_phone, normalize_qq
 
 
@@ -578,3 +590,87 @@ def allocation_update(request):
         return redirect("crm:allocation-update")
     context = {"form": form, "title": _("Lead allocation"), "today": timezone.localdate()}
     return render(request, "crm/allocation_form.html", context)
+
+
+# --- Import -----------------------------------------------------------------------------------
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def customer_import(request):
+    """Upload a spreadsheet; the next page maps its columns. Lists the user's recent imports."""
+    form = CustomerImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        record = services.customer_import_upload(
+            table=form.table, data=form.data_bytes, filename=form.cleaned_data["file"].name, by=request.user
+        )
+        return redirect("crm:customer-import-detail", record.pk)
+    context = {
+        "form": form,
+        "title": _("Import customers"),
+        "recent": selectors.customer_imports_of(request.user)[:10],
+        "max_rows": settings.CUSTOMER_IMPORT_MAX_ROWS,
+        "max_megabytes": settings.CUSTOMER_IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "crm/customer_import.html", context)
+
+
+def customer_import_template(request):
+    return _xlsx_response(exports.import_template(), "customers-import-template.xlsx")
+
+
+def customer_import_detail(request, pk: int):
+    """The column mapping while the import waits for it; then its progress (polled by htmx)
+    and its result."""
+    record = get_object_or_404(selectors.customer_imports_of(request.user), pk=pk)
+    if record.status == CustomerImport.Status.UPLOADED:
+        return _customer_import_mapping(request, record)
+    template = (
+        "crm/partials/customer_import_status.html"
+        if request.headers.get("HX-Request")
+        else "crm/customer_import_detail.html"
+    )
+    list_url = selectors.customer_import_list_url(record)
+    context = {
+        "record": record,
+        "title": _("Import of %(file)s") % {"file": record.original_name},
+        "imported_url": f"{reverse(list_url[0])}?imported={record.pk}" if list_url else "",
+    }
+    return render(request, template, context)
+
+
+def _customer_import_mapping(request, record: CustomerImport):
+    form = CustomerImportMappingForm(
+        request.POST or None,
+        customer_import=record,
+        may_allocate=request.rbac.holds("crm.customer_import_allocate"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_import_start(
+                customer_import=record,
+                mapping=form.mapping(),
+                owner=form.cleaned_data["owner"],
+                default_source=form.cleaned_data["default_source"],
+            )
+        except services.CustomerRefused as error:
+            messages.error(request, str(error))
+        else:
+            tasks.customer_import_task.enqueue(record.pk, translation.get_language())
+        return redirect("crm:customer-import-detail", record.pk)
+    context = {
+        "record": record,
+        "form": form,
+        "title": _("Match the columns of %(file)s") % {"file": record.original_name},
+    }
+    return render(request, "crm/customer_import_mapping.html", context)
+
+
+def customer_import_report(request, pk: int):
+    record = get_object_or_404(selectors.customer_imports_of(request.user), pk=pk)
+    return _xlsx_response(exports.import_problems(record), f"customers-import-{record.pk}-problems.xlsx")

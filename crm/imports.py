@@ -1,0 +1,412 @@
+"""Reading spreadsheets of leads for import, and turning their rows into customer values.
+
+Files are recognised by their content, not their name: .xlsx (a zip; its unpacked size is
+checked before anything parses it) and old .xls are read with calamine, whose XML parser
+expands no entities, so an "entity bomb" is just an unreadable file; anything else must be
+CSV text in UTF-8 (with or without a BOM) or GBK/GB18030, the encodings Excel and WPS save in
+China. Cells are read as values: a formula is never evaluated, and a text cell that looks like
+one is refused, so it cannot reach an export or another spreadsheet.
+
+The writes happen in `crm.services.customer_import_run`; this module only reads and checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from python_calamine import CalamineError, CalamineWorkbook
+
+from crm.models import Course, Customer, DictItem
+from crm.normalize import name_keys, normalize_phone, normalize_qq
+
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: old .xls, or an encrypted .xlsx
+MAX_COLUMNS = 50
+PREVIEW_ROWS = 5
+FORMULA_START = "="
+LIST_SEPARATORS = re.compile(r"[,，、;；/|\n]+")
+HEADER_NOISE = re.compile(r"[\s*＊:：_\-]|[(（\[【].*?[)）\]】]")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+EARLIEST_CONSULTATION = date(1990, 1, 1)
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all; `str(error)` says why, in words for the user."""
+
+
+@dataclass(frozen=True)
+class ImportField:
+    name: str
+    label: object  # a lazy translation
+    aliases: tuple[str, ...]
+    required: bool = False
+
+
+# The columns an import understands, in the template's order. Aliases are compared after
+# `header_key()`, so "手机号码(必填)" (full-width brackets too), "Phone *" and "phone" all find the
+# phone column. Columns naming anything else (a consultant, an id, a status) are not imported:
+# ownership is chosen on the mapping page and numbers are given by EduCRM.
+IMPORT_FIELDS = (
+    ImportField(
+        "name", gettext_lazy("Full name"), ("姓名", "名字", "客户姓名", "学员姓名", "name", "fullname"), True
+    ),
+    ImportField(
+        "phone",
+        gettext_lazy("Phone"),
+        ("手机", "手机号", "手机号码", "电话", "联系电话", "电话号码", "phone", "mobile", "tel", "telephone"),
+    ),
+    ImportField("qq", gettext_lazy("QQ"), ("qq", "qq号", "qq号码")),
+    ImportField("wechat", gettext_lazy("WeChat"), ("微信", "微信号", "wechat", "weixin")),
+    ImportField("email", gettext_lazy("Email"), ("邮箱", "电子邮箱", "电子邮件", "email", "mail")),
+    ImportField(
+        "source", gettext_lazy("Source"), ("来源", "客户来源", "渠道", "来源渠道", "source", "channel")
+    ),
+    ImportField(
+        "consulted_on",
+        gettext_lazy("Consultation date"),
+        ("咨询日期", "咨询时间", "日期", "consultationdate", "consulted", "consultedon", "date"),
+    ),
+    ImportField("gender", gettext_lazy("Gender"), ("性别", "gender", "sex")),
+    ImportField("education", gettext_lazy("Education"), ("学历", "education")),
+    ImportField(
+        "interested_courses",
+        gettext_lazy("Interested courses"),
+        ("意向课程", "咨询课程", "课程", "interestedcourses", "interestedcourse", "courses", "course"),
+    ),
+    ImportField("note", gettext_lazy("Note"), ("备注", "说明", "note", "notes", "remark", "remarks")),
+    ImportField("school", gettext_lazy("School"), ("学校", "毕业院校", "毕业学校", "school")),
+    ImportField("major", gettext_lazy("Major"), ("专业", "major")),
+    ImportField(
+        "experience", gettext_lazy("Work experience"), ("工作经验", "经验", "workexperience", "experience")
+    ),
+    ImportField(
+        "work_status", gettext_lazy("Work status"), ("职业状态", "工作状态", "在职状态", "workstatus")
+    ),
+    ImportField("company", gettext_lazy("Company"), ("公司", "单位", "工作单位", "company")),
+    ImportField(
+        "salary", gettext_lazy("Monthly salary"), ("月薪", "薪资", "工资", "monthlysalary", "salary")
+    ),
+)
+FIELDS_BY_NAME = {f.name: f for f in IMPORT_FIELDS}
+DICTIONARY_FIELDS = {
+    "gender": DictItem.Kind.GENDER,
+    "source": DictItem.Kind.SOURCE,
+    "education": DictItem.Kind.EDUCATION,
+    "experience": DictItem.Kind.EXPERIENCE,
+    "work_status": DictItem.Kind.WORK_STATUS,
+}
+TEXT_LIMITS = {"name": 50, "wechat": 50, "email": 254, "school": 100, "major": 100, "company": 100}
+
+
+def header_key(header: str) -> str:
+    """Lower-case, without spaces, stars, colons and bracketed remarks: `手机号码(必填)` -> `手机号码`."""
+    return HEADER_NOISE.sub("", str(header or "")).lower()
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """Column number (as text) -> field name, for the headers that name a known field. A field is
+    given to its first column only; the user can change everything on the mapping page."""
+    by_key = {}
+    for spec in IMPORT_FIELDS:
+        for alias in (*spec.aliases, str(spec.label)):
+            by_key.setdefault(header_key(alias), spec.name)
+    mapping: dict[str, str] = {}
+    for column, header in enumerate(headers):
+        name = by_key.get(header_key(header))
+        if name and name not in mapping.values():
+            mapping[str(column)] = name
+    return mapping
+
+
+# --- Reading files ----------------------------------------------------------------------------
+@dataclass
+class Table:
+    """A spreadsheet's header row and its data rows, each a list of cell values with the row's
+    number as the user sees it in their spreadsheet program."""
+
+    file_format: str
+    headers: list[str]
+    total_rows: int
+    rows: Iterable[tuple[int, list]]
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Open an upload; ImportFileError with a clear message when it cannot be imported."""
+    if not data:
+        raise ImportFileError(_("The file is empty."))
+    if len(data) > settings.CUSTOMER_IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            _("The file is larger than %(size)s MB; split it into smaller files.")
+            % {"size": settings.CUSTOMER_IMPORT_MAX_BYTES // (1024 * 1024)}
+        )
+    if data.startswith(XLSX_MAGIC):
+        _check_unpacked_size(data)
+        table = _read_workbook(data, "xlsx")
+    elif data.startswith(XLS_MAGIC):
+        table = _read_workbook(data, "xls")
+    else:
+        table = _read_csv(data)
+    return table
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ImportFileError(_("This is not an Excel workbook we can read.")) from error
+    if unpacked > settings.CUSTOMER_IMPORT_MAX_UNPACKED_BYTES:
+        raise ImportFileError(_("This workbook unpacks to too much data to be a list of customers."))
+
+
+def _read_workbook(data: bytes, file_format: str) -> Table:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
+            raise ImportFileError(_("The workbook has no sheets."))
+        # The first sheet holds the customers; the template's second sheet explains the columns.
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except ImportFileError:
+        raise
+    except (CalamineError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ImportFileError(
+            _("This is not an Excel workbook we can read. Save it again as .xlsx, or as CSV.")
+        ) from error
+    return _table(file_format, ([_cell(value) for value in row[:MAX_COLUMNS]] for row in rows))
+
+
+def _read_csv(data: bytes) -> Table:
+    if b"\x00" in data[:8192]:
+        raise ImportFileError(_("This is neither an Excel workbook nor a CSV file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost any byte string; kept for safety
+        raise ImportFileError(_("The CSV file's text encoding is not UTF-8 or GBK; save it as UTF-8."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = [[cell.strip() for cell in row[:MAX_COLUMNS]] for row in reader]
+    except csv.Error as error:
+        raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": error}) from error
+    return _table("csv", rows)
+
+
+def _cell(value) -> object:
+    """Calamine's value as EduCRM reads it: whole numbers without `.0` (Excel stores phone and
+    QQ numbers as floats), dates as dates, text stripped."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    return str(value).strip() if value is not None else ""
+
+
+def _is_blank(row: list) -> bool:
+    return all(value in ("", None) for value in row)
+
+
+def _table(file_format: str, rows: Iterable[list]) -> Table:
+    """The first non-blank row is the header; blank rows are skipped (spreadsheets keep many)."""
+    numbered = ((number, row) for number, row in enumerate(rows, start=1) if not _is_blank(row))
+    materialised = list(numbered)
+    if not materialised:
+        raise ImportFileError(_("The file has no rows."))
+    (_number, header_row), data_rows = materialised[0], materialised[1:]
+    headers = [str(value) for value in header_row]
+    if not data_rows:
+        raise ImportFileError(_("The file has a header row but no customers under it."))
+    if len(data_rows) > settings.CUSTOMER_IMPORT_MAX_ROWS:
+        raise ImportFileError(
+            _("The file has %(rows)s rows; at most %(limit)s can be imported at once. Split it.")
+            % {"rows": len(data_rows), "limit": settings.CUSTOMER_IMPORT_MAX_ROWS}
+        )
+    width = len(headers)
+    return Table(
+        file_format=file_format,
+        headers=headers,
+        total_rows=len(data_rows),
+        rows=[(number, (row + [""] * width)[: max(width, len(row))]) for number, row in data_rows],
+    )
+
+
+def as_text(value) -> str:
+    """A cell as the error report and the preview show it."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+# --- Checking rows ----------------------------------------------------------------------------
+@dataclass
+class RowResult:
+    """One row: the customer's values, or the reasons it cannot be imported."""
+
+    number: int
+    cells: list
+    values: dict = field(default_factory=dict)
+    courses: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _lookup_table(items: Iterable[tuple[int, str, str]]) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for pk, code, label in items:
+        table.setdefault(label.strip().lower(), pk)
+        table.setdefault(code.strip().lower(), pk)
+    return table
+
+
+class RowReader:
+    """Checks rows against the mapping, the data dictionary and the course list (loaded once),
+    the way the customer form checks one customer."""
+
+    def __init__(self, *, mapping: dict[str, str], default_source_id: int | None) -> None:
+        self.columns = [(int(column), name) for column, name in mapping.items() if name in FIELDS_BY_NAME]
+        self.default_source_id = default_source_id
+        self.dictionaries = {
+            name: _lookup_table(
+                DictItem.objects.filter(kind=kind, is_active=True).values_list("pk", "code", "label")
+            )
+            for name, kind in DICTIONARY_FIELDS.items()
+        }
+        self.courses = _lookup_table(
+            (pk, course_name, course_name)
+            for pk, course_name in Course.objects.filter(is_active=True).values_list("pk", "name")
+        )
+        self.today = timezone.localdate()
+        self.email = EmailValidator()
+
+    def read(self, number: int, cells: list) -> RowResult:
+        result = RowResult(number=number, cells=cells)
+        raw = {name: cells[column] if column < len(cells) else "" for column, name in self.columns}
+        for name, value in raw.items():
+            label = FIELDS_BY_NAME[name].label
+            if isinstance(value, str) and value.startswith(FORMULA_START):
+                result.errors.append(
+                    _("%(column)s: “%(value)s” looks like a formula; import plain values.")
+                    % {"column": label, "value": value[:30]}
+                )
+                continue
+            try:
+                self._read_field(result, name, value)
+            except ValidationError as error:
+                result.errors.extend(f"{label}: {message}" for message in error.messages)
+        values = result.values
+        if not result.errors:
+            if not values.get("name"):
+                result.errors.append(_("Full name: this field is required."))
+            if not (values.get("phone") or values.get("qq") or values.get("wechat")):
+                result.errors.append(_("Enter at least one way to reach the customer: phone, QQ or WeChat."))
+            values.setdefault("source_id", self.default_source_id)
+            if values["source_id"] is None:
+                result.errors.append(
+                    _("Source: this field is required; choose a source for rows without one.")
+                )
+            values.setdefault("consulted_on", self.today)
+        return result
+
+    def _read_field(self, result: RowResult, name: str, value) -> None:
+        if value in ("", None):
+            return
+        if name == "consulted_on":
+            result.values[name] = self._date(value)
+        elif name in DICTIONARY_FIELDS:
+            result.values[f"{name}_id"] = self._dictionary(name, value)
+        elif name == "interested_courses":
+            result.courses = [
+                self._course(title) for title in LIST_SEPARATORS.split(str(value)) if title.strip()
+            ]
+        elif name == "phone":
+            result.values["phone"] = normalize_phone(str(value))
+        elif name == "qq":
+            result.values["qq"] = normalize_qq(str(value))
+        elif name == "salary":
+            result.values["salary"] = self._salary(value)
+        else:
+            text = str(value).strip()
+            limit = TEXT_LIMITS.get(name)
+            if limit and len(text) > limit:
+                raise ValidationError(_("at most %(limit)s characters.") % {"limit": limit})
+            if name == "email":
+                self.email(text)
+            result.values[name] = text
+
+    def _dictionary(self, name: str, value) -> int:
+        pk = self.dictionaries[name].get(str(value).strip().lower())
+        if pk is None:
+            raise ValidationError(
+                _("“%(value)s” is not in the data dictionary.") % {"value": str(value)[:50]}
+            )
+        return pk
+
+    def _course(self, title: str) -> int:
+        pk = self.courses.get(title.strip().lower())
+        if pk is None:
+            raise ValidationError(_("there is no active course “%(value)s”.") % {"value": title.strip()[:50]})
+        return pk
+
+    def _date(self, value) -> date:
+        if isinstance(value, date):
+            day = value
+        else:
+            text = str(value).strip().split(" ")[0].split("T")[0]
+            for date_format in DATE_FORMATS:
+                try:
+                    day = datetime.strptime(text, date_format).date()
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise ValidationError(
+                    _("“%(value)s” is not a date like 2026-03-01.") % {"value": str(value)[:30]}
+                )
+        if not EARLIEST_CONSULTATION <= day <= self.today:
+            raise ValidationError(_("the date must be between 1990 and today."))
+        return day
+
+    @staticmethod
+    def _salary(value) -> int:
+        text = str(value).replace(",", "").replace("，", "").strip()
+        try:
+            amount = int(float(text))
+        except (ValueError, OverflowError) as error:
+            raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": text[:30]}) from error
+        if not 0 <= amount <= 10_000_000:
+            raise ValidationError(_("enter a monthly amount between 0 and 10,000,000."))
+        return amount
+
+
+def new_customer(values: dict, **attributes) -> Customer:
+    customer = Customer(**values, **attributes)
+    customer.name_pinyin, customer.name_initials = name_keys(customer.name)
+    return customer
+
+
+def chunks(rows: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
