@@ -254,7 +254,7 @@ ADMIN_MENU = {
     },
     "access": {"rbac.user_list", "rbac.role_list"},
 }
-CONSULTANT_MENU = {"crm.customer_pool", "crm.customer_mine", "crm.customer_trash"}
+CONSULTANT_MENU = {"crm.customer_pool", "crm.customer_mine", "crm.customer_trash", "crm.customer_import"}
 MANAGER_SALES_MENU = {
     *CONSULTANT_MENU,
     "crm.customer_list",

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts.models import Notification, User
 from common.access import AUTHENTICATED, PUBLIC, access_marker
+from crm.models import CustomerImport
 from rbac.checks import iter_url_patterns
 from rbac.models import Role
 from rbac.registry import registry
@@ -72,6 +73,18 @@ def own_notification(world, user):
     recipient = user or world.admin
     notification = Notification.objects.create(recipient=recipient, text="Hello", link="/")
     return {"pk": notification.pk}
+
+
+def own_import(world, user):
+    """An import of the user's own (the pages are the importer's alone)."""
+    record = CustomerImport.objects.create(
+        created_by=user or world.sales,
+        original_name="leads.csv",
+        file_format="csv",
+        status=CustomerImport.Status.DONE,
+        headers=["姓名", "手机"],
+    )
+    return {"pk": record.pk}
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,10 @@ EXPECTED: list[Case] = [
     Case("crm:customer-export", CONSULTANTS, query="list=mine&format=xlsx", variant="mine"),
     Case("crm:customer-export", MANAGER, query="list=all&format=csv", variant="all"),
     Case("crm:customer-export", frozenset(), query="list=everything", ok=302, variant="unknown-list"),
+    Case("crm:customer-import", CONSULTANTS),
+    Case("crm:customer-import-template", CONSULTANTS),
+    Case("crm:customer-import-detail", CONSULTANTS, kwargs=own_import),
+    Case("crm:customer-import-report", CONSULTANTS, kwargs=own_import),
     Case("crm:poolpolicy-update", MANAGER),
     Case("crm:allocation-update", MANAGER),
 ]
