@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 from django_tasks.base import TaskResultStatus
@@ -24,9 +25,18 @@ def pool_maintenance() -> dict:
         result = pool_sweep()
         reminded = follow_up_reminders()
         customer_imports_discard_unconfirmed()
+        _refresh_planner_statistics()
     finally:
         schedule_pool_maintenance(delay=timedelta(minutes=settings.POOL_SWEEP_INTERVAL_MINUTES))
     return {"returned": result.returned, "warned": result.warned, "reminded": reminded}
+
+
+def _refresh_planner_statistics() -> None:
+    """SQLite plans the customer lists well only with fresh statistics (ANALYZE); its own
+    `PRAGMA optimize` refreshes those that drifted, cheaply. PostgreSQL's autovacuum does this."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
 
 
 def schedule_pool_maintenance(*, delay: timedelta = timedelta(0)) -> bool:

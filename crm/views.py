@@ -350,6 +350,10 @@ def customer_detail(request, pk: int):
     full = selectors.shows_full_contacts(user, customer, may_see_all=_may_see_all_contacts(request))
     owned_in_scope = customer.consultant_id is not None
     editable = selectors.customers_editable_by(user).filter(pk=pk).exists()
+    if customer.in_pool:
+        request.rbac.lead_from("crm.customer_pool")
+    elif customer.consultant_id != user.pk:
+        request.rbac.lead_from("crm.customer_list")
     context = {
         "customer": customer,
         "contacts": selectors.contacts_for(customer, full=full),

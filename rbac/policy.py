@@ -49,6 +49,13 @@ class RequestAccess:
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
+        self.menu_parent: str | None = None
+
+    def lead_from(self, *codenames: str) -> None:
+        """Let the page's breadcrumb and active menu item be the first of `codenames` the user
+        holds, instead of the entry's fixed parent: a customer opened from the pool leads back
+        to the pool. Call it before the page renders."""
+        self.menu_parent = next((codename for codename in codenames if self.holds(codename)), None)
 
     @cached_property
     def codenames(self) -> frozenset[str]:
@@ -93,7 +100,7 @@ class RequestAccess:
     @cached_property
     def menu(self) -> list[MenuSection]:
         current = self.current_entry
-        active_codes = {current.codename, current.parent} if current else set()
+        active_codes = {current.codename, self.menu_parent or current.parent} if current else set()
         sections = []
         for group in registry.groups():
             items = []

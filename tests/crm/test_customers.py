@@ -772,3 +772,19 @@ def test_the_edit_form_cannot_change_the_owner_or_the_status(world, as_sales):
         None,
     )
     assert customer.claimed_at.year > 2000
+
+
+@pytest.mark.parametrize(
+    ("role", "lead", "crumb"),
+    [
+        ("sales", "pool_lead", "Public pool"),
+        ("sales", "sales_lead", "My customers"),
+        ("manager", "sales_lead", "All customers"),
+    ],
+)
+def test_customer_detail_leads_back_to_the_list_it_belongs_to(world, client_for, role, lead, crumb):
+    response = client_for(role).get(reverse("crm:customer-detail", args=[getattr(world, lead).pk]))
+    labels = [label for label, _url in response.context["rbac"].breadcrumb]
+    assert labels == ["Sales", crumb]
+    menu = response.context["rbac"].menu
+    assert [item.label for section in menu for item in section.items if item.active] == [crumb]
