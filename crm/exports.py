@@ -125,51 +125,54 @@ def import_template() -> bytes:
     help_sheet.append([_("Column"), _("What to enter")])
     for cell in help_sheet[1]:
         cell.font = bold
-    for spec, text in _import_help():
-        help_sheet.append([str(spec.label), text])
+    for column, text in _import_help():
+        help_sheet.append([column, text])
     help_sheet.column_dimensions["A"].width = 18
     help_sheet.column_dimensions["B"].width = 100
     return _workbook_bytes(workbook)
 
 
-def _labels(kind: str) -> str:
-    return ", ".join(
-        DictItem.objects.filter(kind=kind, is_active=True)
-        .order_by("order", "id")
-        .values_list("label", flat=True)
-    )
+def _one_of(kind: str, extra: str = "") -> str:
+    labels = DictItem.objects.filter(kind=kind, is_active=True).order_by("order", "id")
+    values = ", ".join(labels.values_list("label", flat=True))
+    if not values:
+        return _("A value of the data dictionary (none is set up yet: leave it empty).")
+    return _("One of: %(values)s.") % {"values": values} + extra
 
 
-def _import_help():
-    fields = imports.FIELDS_BY_NAME
+def _import_help() -> list[tuple[str, str]]:
+    """What each template column accepts, in the columns' order, then the duplicates rule."""
     courses = ", ".join(Course.objects.filter(is_active=True).order_by("name").values_list("name", flat=True))
-    return [
-        (fields["name"], _("Required.")),
-        (
-            fields["phone"],
-            _("Phone, QQ or WeChat: at least one. 138 0013 8000 and +86-138-0013-8000 are the same number."),
+    free_text = _("Free text, at most 100 characters.")
+    texts = {
+        "name": _("Required, at most 50 characters."),
+        "phone": _(
+            "Phone, QQ or WeChat: at least one. 138 0013 8000 and +86-138-0013-8000 are the same number."
         ),
-        (fields["qq"], _("5 to 12 digits.")),
+        "qq": _("5 to 12 digits."),
+        "wechat": _("The WeChat ID, at most 50 characters."),
+        "email": _("An email address."),
+        "source": _one_of(DictItem.Kind.SOURCE, " " + _("Empty: the source chosen when importing.")),
+        "consulted_on": _("A date such as 2026-03-01. Empty: the day of the import."),
+        "gender": _one_of(DictItem.Kind.GENDER),
+        "education": _one_of(DictItem.Kind.EDUCATION),
+        "interested_courses": _("Course names separated by commas: %(values)s.") % {"values": courses},
+        "note": _("Any text."),
+        "school": free_text,
+        "major": free_text,
+        "experience": _one_of(DictItem.Kind.EXPERIENCE),
+        "work_status": _one_of(DictItem.Kind.WORK_STATUS),
+        "company": free_text,
+        "salary": _("A whole number of yuan per month."),
+    }
+    rows = [(str(spec.label), texts[spec.name]) for spec in imports.IMPORT_FIELDS]
+    rows.append(
         (
-            fields["source"],
-            _("One of: %(values)s. Empty: the source chosen when importing.")
-            % {"values": _labels(DictItem.Kind.SOURCE)},
-        ),
-        (fields["consulted_on"], _("A date such as 2026-03-01. Empty: the day of the import.")),
-        (fields["gender"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.GENDER)}),
-        (fields["education"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.EDUCATION)}),
-        (
-            fields["interested_courses"],
-            _("Course names separated by commas: %(values)s.") % {"values": courses},
-        ),
-        (fields["experience"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.EXPERIENCE)}),
-        (fields["work_status"], _("One of: %(values)s.") % {"values": _labels(DictItem.Kind.WORK_STATUS)}),
-        (fields["salary"], _("A whole number of yuan per month.")),
-        (
-            fields["note"],
-            _("Any text. Customers already in EduCRM (same phone or QQ) are reported, not imported again."),
-        ),
-    ]
+            _("Duplicates"),
+            _("Customers already in EduCRM, or twice in the file (same phone or QQ), are reported only."),
+        )
+    )
+    return rows
 
 
 def import_problems(record: CustomerImport) -> bytes:

@@ -378,6 +378,7 @@ class CustomerImportMappingForm(forms.Form):
         queryset=DictItem.objects.none(),
         required=False,
         label=_("Source for rows without one"),
+        help_text=_("Rows whose source is empty get this one; left empty, such rows are reported as errors."),
     )
 
     def __init__(self, *args, customer_import: CustomerImport, may_allocate: bool, **kwargs):
@@ -387,6 +388,13 @@ class CustomerImportMappingForm(forms.Form):
             (value, label) for value, label in owners.choices if may_allocate or value != owners.ALLOCATE
         ]
         self.fields["owner"].initial = owners.ME
+        if (
+            may_allocate
+            and not AllocationWeight.objects.filter(weight__gt=0, consultant__is_active=True).exists()
+        ):
+            self.fields["owner"].help_text = _(
+                "No consultant has an allocation weight yet: auto-allocated customers would stay in the pool."
+            )
         self.fields["default_source"].queryset = dictionary_choices(DictItem.Kind.SOURCE)
         field_choices = [("", _("— not imported —"))] + [(f.name, f.label) for f in imports.IMPORT_FIELDS]
         self.columns = []
@@ -397,6 +405,7 @@ class CustomerImportMappingForm(forms.Form):
                 choices=field_choices,
                 required=False,
                 initial=customer_import.mapping.get(str(column), ""),
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             samples = [row[column] for row in customer_import.preview if column < len(row) and row[column]]
             self.columns.append((self[name], samples[:3]))

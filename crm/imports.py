@@ -309,11 +309,17 @@ class RowReader:
             try:
                 self._read_field(result, name, value)
             except ValidationError as error:
-                result.errors.extend(f"{label}: {message}" for message in error.messages)
+                result.errors.extend(
+                    _("%(column)s: %(problem)s") % {"column": label, "problem": message}
+                    for message in error.messages
+                )
         values = result.values
         if not result.errors:
             if not values.get("name"):
-                result.errors.append(_("Full name: this field is required."))
+                result.errors.append(
+                    _("%(column)s: %(problem)s")
+                    % {"column": FIELDS_BY_NAME["name"].label, "problem": _("this field is required.")}
+                )
             if not (values.get("phone") or values.get("qq") or values.get("wechat")):
                 result.errors.append(_("Enter at least one way to reach the customer: phone, QQ or WeChat."))
             values.setdefault("source_id", self.default_source_id)
@@ -393,6 +399,11 @@ class RowReader:
         if not 0 <= amount <= 10_000_000:
             raise ValidationError(_("enter a monthly amount between 0 and 10,000,000."))
         return amount
+
+
+def problem_text(errors: list[str]) -> str:
+    """A row's reasons as one cell of the report."""
+    return _("; ").join(errors)
 
 
 def new_customer(values: dict, **attributes) -> Customer:

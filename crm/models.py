@@ -559,6 +559,13 @@ class CustomerImport(models.Model):
     def problem_count(self) -> int:
         return self.duplicate_count + self.error_count
 
+    @property
+    def left_in_pool(self) -> int:
+        """Customers an auto-allocating import could not give anyone (no weights, caps reached)."""
+        if self.owner != self.Owner.ALLOCATE:
+            return 0
+        return self.created_count - self.allocated_count
+
 
 class CustomerImportProblem(models.Model):
     """A row that was not imported: an error in it, or a duplicate of a customer."""

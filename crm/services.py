@@ -705,7 +705,9 @@ def _write_batch(record: CustomerImport, rows: list[imports.RowResult], seen: di
     candidates: list[imports.RowResult] = []
     for row in rows:
         if row.errors:
-            problems.append(_problem(record, row, CustomerImportProblem.Kind.ERROR, " ".join(row.errors)))
+            problems.append(
+                _problem(record, row, CustomerImportProblem.Kind.ERROR, imports.problem_text(row.errors))
+            )
             continue
         keys = _contact_keys(row.values)
         first = next(

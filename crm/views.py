@@ -188,6 +188,7 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
     context.update(
         title=title,
         list_kind=list_kind,
+        filtered_import=_filtered_import(request, filterset),
         batch_actions=_batch_actions(request, list_kind),
         can_export=request.rbac.holds(f"crm.customer_export_{list_kind}"),
         consultants=selectors.consultants_for(request.user)
@@ -195,6 +196,13 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
         else (),
     )
     return render(request, "crm/customer_list.html", context)
+
+
+def _filtered_import(request, filterset) -> CustomerImport | None:
+    """The user's import the list is filtered by, so the page can say so."""
+    form = filterset.form
+    pk = form.cleaned_data.get("imported") if form.is_valid() else None
+    return selectors.customer_imports_of(request.user).filter(pk=pk).first() if pk else None
 
 
 def _batch_actions(request, list_kind: str) -> list[str]:

@@ -45,8 +45,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    # Date inputs follow the browser's own language, not the page's: draw them the Chinese way.
-    "--lang=zh-CN",
 ]
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
