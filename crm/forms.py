@@ -349,18 +349,14 @@ class CustomerImportUploadForm(forms.Form):
     file is refused at once; its rows are checked one by one by the worker."""
 
     file = forms.FileField(
-        label=_("Spreadsheet (.xlsx, .xls or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv,.txt"}),
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.CUSTOMER_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB; split it into smaller files.")
-                % {"size": limit // (1024 * 1024)}
-            )
+        if upload.size > settings.CUSTOMER_IMPORT_MAX_BYTES:  # refused before reading it
+            raise forms.ValidationError(imports.too_large_message())
         self.data_bytes = upload.read()
         try:
             self.table = imports.read_table(self.data_bytes, upload.name)

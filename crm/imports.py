@@ -1,10 +1,11 @@
 """Reading spreadsheets of leads for import, and turning their rows into customer values.
 
-Files are recognised by their content, not their name: .xlsx (a zip; its unpacked size is
-checked before anything parses it) and old .xls are read with calamine, whose XML parser
-expands no entities, so an "entity bomb" is just an unreadable file; anything else must be
-CSV text in UTF-8 (with or without a BOM) or GBK/GB18030, the encodings Excel and WPS save in
-China. Cells are read as values: a formula is never evaluated, and a text cell that looks like
+Files are recognised by their content, not their name. An .xlsx is a zip: its unpacked size
+and the extent of its first sheet are checked before calamine reads it (calamine's XML parser
+expands no entities, so an "entity bomb" is just an unreadable file). Old binary .xls files are
+refused with a request to save as .xlsx. Anything else must be CSV text in UTF-8 (with or
+without a BOM), GBK/GB18030 (what Excel and WPS save in China) or UTF-16 with a BOM (Excel's
+"Unicode text"). Cells are read as values: a formula is never evaluated, and a text cell that looks like
 one is refused, so it cannot reach an export or another spreadsheet.
 
 The writes happen in `crm.services.customer_import_run`; this module only reads and checks.
@@ -12,6 +13,7 @@ The writes happen in `crm.services.customer_import_run`; this module only reads 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,9 +22,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from defusedxml import DTDForbidden, EntitiesForbidden
+from defusedxml import ElementTree as ET
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,10 +38,36 @@ from crm.normalize import name_keys, normalize_phone, normalize_qq
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: old .xls, or an encrypted .xlsx
+# Files that are text-like enough to decode but are no CSV: PDF, PNG, JPEG, GIF, RTF, gzip.
+BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# A cell element that is not empty (`<c .../>` is), with any namespace prefix; and the same
+# capturing its position. No attribute of a cell holds a "/" or a ">".
+VALUE_CELL = re.compile(rb"<(?:\w+:)?c(?:\s[^>/]*)?>")
+VALUE_CELL_POSITION = re.compile(rb'<(?:\w+:)?c\s[^>/]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
+# How far a sheet's values may reach: blank rows and a few stray notes are fine, a value in
+# row 1,000,000 or column XFD is not (see _check_sheet_extent).
+EXTRA_SHEET_ROWS = 10_000
+MAX_SHEET_COLUMNS = 200
+MAX_SHEET_CELLS = 5_000_000
 MAX_COLUMNS = 50
+UNREADABLE_WORKBOOK = (
+    CalamineError,
+    ET.ParseError,
+    DTDForbidden,
+    EntitiesForbidden,
+    zipfile.BadZipFile,
+    NotImplementedError,
+    EOFError,
+    KeyError,
+    ValueError,
+    OSError,
+)
 PREVIEW_ROWS = 5
 FORMULA_START = "="
-LIST_SEPARATORS = re.compile(r"[,，、;；/|\n]+")
+LIST_SEPARATORS = re.compile(r"[,，、;；|\n]+")
 HEADER_NOISE = re.compile(r"[\s*＊:：_\-]|[(（\[【].*?[)）\]】]")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 EARLIEST_CONSULTATION = date(1990, 1, 1)
@@ -142,62 +173,135 @@ class Table:
     rows: Iterable[tuple[int, list]]
 
 
+def too_large_message() -> str:
+    return _("The file is larger than %(size)s; split it into smaller files.") % {
+        "size": filesizeformat(settings.CUSTOMER_IMPORT_MAX_BYTES)
+    }
+
+
 def read_table(data: bytes, filename: str) -> Table:
     """Open an upload; ImportFileError with a clear message when it cannot be imported."""
     if not data:
         raise ImportFileError(_("The file is empty."))
     if len(data) > settings.CUSTOMER_IMPORT_MAX_BYTES:
-        raise ImportFileError(
-            _("The file is larger than %(size)s MB; split it into smaller files.")
-            % {"size": settings.CUSTOMER_IMPORT_MAX_BYTES // (1024 * 1024)}
-        )
+        raise ImportFileError(too_large_message())
     if data.startswith(XLSX_MAGIC):
-        _check_unpacked_size(data)
-        table = _read_workbook(data, "xlsx")
-    elif data.startswith(XLS_MAGIC):
-        table = _read_workbook(data, "xls")
-    else:
-        table = _read_csv(data)
-    return table
+        return _read_xlsx(data)
+    if data.startswith(XLS_MAGIC):
+        raise ImportFileError(
+            _("Old .xls workbooks (and password-protected ones) cannot be imported: save it as .xlsx or CSV.")
+        )
+    if data.startswith(BINARY_MAGIC):
+        raise ImportFileError(_("This is neither an Excel workbook nor a CSV file."))
+    return _read_csv(data)
 
 
-def _check_unpacked_size(data: bytes) -> None:
+def _read_xlsx(data: bytes) -> Table:
+    """Check the workbook's size and extent before calamine reads it: calamine builds the first
+    sheet as one rectangle of cells, so a 5 KB file with one value in cell XFD1048576 would ask
+    for hundreds of gigabytes."""
+    unreadable = _("This is not an Excel workbook we can read. Save it again as .xlsx, or as CSV.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError) as error:
-        raise ImportFileError(_("This is not an Excel workbook we can read.")) from error
-    if unpacked > settings.CUSTOMER_IMPORT_MAX_UNPACKED_BYTES:
-        raise ImportFileError(_("This workbook unpacks to too much data to be a list of customers."))
-
-
-def _read_workbook(data: bytes, file_format: str) -> Table:
-    try:
+            if (
+                sum(member.file_size for member in archive.infolist())
+                > settings.CUSTOMER_IMPORT_MAX_UNPACKED_BYTES
+            ):
+                raise ImportFileError(_("This workbook unpacks to too much data to be a list of customers."))
+            _check_sheet_extent(archive, _first_sheet_path(archive))
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if not workbook.sheet_names:
-            raise ImportFileError(_("The workbook has no sheets."))
         # The first sheet holds the customers; the template's second sheet explains the columns.
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        rows = workbook.get_sheet_by_index(0).iter_rows()
+        return _table("xlsx", ([_cell(value) for value in row[:MAX_COLUMNS]] for row in rows))
     except ImportFileError:
         raise
-    except (CalamineError, ValueError, OSError, zipfile.BadZipFile) as error:
-        raise ImportFileError(
-            _("This is not an Excel workbook we can read. Save it again as .xlsx, or as CSV.")
-        ) from error
-    return _table(file_format, ([_cell(value) for value in row[:MAX_COLUMNS]] for row in rows))
+    # zipfile raises NotImplementedError for unknown compression methods or versions, the XML
+    # parsers ParseError or defusedxml's refusals, calamine its own errors: to the user they
+    # all mean the same.
+    except UNREADABLE_WORKBOOK as error:
+        raise ImportFileError(unreadable) from error
 
 
-def _read_csv(data: bytes) -> Table:
-    if b"\x00" in data[:8192]:
+def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+    """The member holding the workbook's first sheet, as calamine orders sheets."""
+    workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+    sheet = workbook.find(f"{{{SPREADSHEET_NS}}}sheets/{{{SPREADSHEET_NS}}}sheet")
+    if sheet is None:
+        raise ImportFileError(_("The workbook has no sheets."))
+    relation = sheet.get(f"{{{RELATIONSHIP_NS}}}id")
+    relations = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for item in relations:
+        if item.get("Id") == relation:
+            target = item.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise ImportFileError(_("The workbook has no sheets."))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_sheet_extent(archive: zipfile.ZipFile, path: str) -> None:
+    """Refuse a sheet whose cells with values reach far beyond a list of customers. Its XML is
+    streamed and searched with regular expressions (a 100,000-row sheet takes about a second):
+    value cells are `<c r="B7" ...>...</c>`; empty styled cells `<c r="B7" s="1"/>` do not count,
+    calamine leaves them out too."""
+    limit_rows = settings.CUSTOMER_IMPORT_MAX_ROWS + EXTRA_SHEET_ROWS
+    cells = last_row = 0
+    columns: set[bytes] = set()
+    tail = b""
+    with archive.open(path) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            text, tail = text[:cut], text[cut:]
+            cells += len(VALUE_CELL.findall(text))
+            positions = VALUE_CELL_POSITION.findall(text)
+            if positions:
+                last_row = max(last_row, max(int(row) for _letters, row in positions))
+                columns.update(letters for letters, _row in positions)
+            widest = max(columns, key=lambda letters: (len(letters), letters), default=b"")
+            if last_row > limit_rows or _column_number(widest) > MAX_SHEET_COLUMNS or cells > MAX_SHEET_CELLS:
+                raise ImportFileError(
+                    _(
+                        "The first sheet has values far beyond a list of customers (up to %(cell)s). "
+                        "Keep only the customers on it, at most %(rows)s rows and %(columns)s columns."
+                    )
+                    % {
+                        "cell": f"{widest.decode()}{last_row}",
+                        "rows": settings.CUSTOMER_IMPORT_MAX_ROWS,
+                        "columns": MAX_COLUMNS,
+                    }
+                )
+
+
+def _decode(data: bytes) -> str:
+    """UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 with or without a BOM, else GB18030 (a
+    superset of GBK). Text with control characters is some other kind of file."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    elif b"\x00" in data[:8192]:
         raise ImportFileError(_("This is neither an Excel workbook nor a CSV file."))
-    for encoding in ("utf-8-sig", "gb18030"):
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string; kept for safety
+    else:
         raise ImportFileError(_("The CSV file's text encoding is not UTF-8 or GBK; save it as UTF-8."))
+    if CONTROL_CHARACTERS.search(text[:8192]):
+        raise ImportFileError(_("This is neither an Excel workbook nor a CSV file."))
+    return text
+
+
+def _read_csv(data: bytes) -> Table:
+    text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -338,9 +442,9 @@ class RowReader:
         elif name in DICTIONARY_FIELDS:
             result.values[f"{name}_id"] = self._dictionary(name, value)
         elif name == "interested_courses":
-            result.courses = [
-                self._course(title) for title in LIST_SEPARATORS.split(str(value)) if title.strip()
-            ]
+            whole = self.courses.get(str(value).strip().lower())
+            titles = [str(value)] if whole else LIST_SEPARATORS.split(str(value))
+            result.courses = [self._course(title) for title in titles if title.strip()]
         elif name == "phone":
             result.values["phone"] = normalize_phone(str(value))
         elif name == "qq":

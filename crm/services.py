@@ -751,11 +751,11 @@ def _write_batch(record: CustomerImport, rows: list[imports.RowResult], seen: di
     customers = Customer.objects.bulk_create(
         imports.new_customer(
             row.values,
-            created_by=by,
+            created_by_id=by.pk,
             created_at=now,
-            consultant=consultant,
+            consultant_id=consultant.pk if consultant else None,
             claimed_at=now if consultant else None,
-            imported_from=record,
+            imported_from_id=record.pk,
         )
         for row in fresh
     )
