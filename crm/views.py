@@ -606,6 +606,7 @@ def allocation_update(request):
 
 # --- Import -----------------------------------------------------------------------------------
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROBLEMS_SHOWN = 20  # on the finished import's page; the downloadable report has them all
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
@@ -652,6 +653,8 @@ def customer_import_detail(request, pk: int):
         "record": record,
         "title": _("Import of %(file)s") % {"file": record.original_name},
         "imported_url": f"{reverse(list_url[0])}?imported={record.pk}" if list_url else "",
+        "problems": record.problems.all()[:PROBLEMS_SHOWN] if record.is_finished else (),
+        "problems_shown": PROBLEMS_SHOWN,
     }
     return render(request, template, context)
 

@@ -1459,3 +1459,31 @@ def test_the_import_queries_do_not_grow_with_the_rows(world, owner):
                 Notification._meta.db_table: 1,
             }
         )
+
+
+def test_a_malformed_import_filter_says_so_and_lists_nothing(world, as_sales):
+    response = as_sales.get(reverse("crm:customer-mine") + "?imported=abc")
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == []
+    assert "Enter a number." in response.content.decode()
+
+
+def test_the_finished_page_lists_the_first_rows_not_imported(world, as_sales):
+    record = CustomerImport.objects.create(
+        created_by=world.sales,
+        original_name="leads.csv",
+        file_format="csv",
+        status=CustomerImport.Status.DONE,
+        owner=CustomerImport.Owner.ME,
+        error_count=25,
+    )
+    CustomerImportProblem.objects.bulk_create(
+        CustomerImportProblem(
+            customer_import=record, row_number=row, kind=CustomerImportProblem.Kind.ERROR, message=f"bad {row}"
+        )
+        for row in range(2, 27)
+    )
+    page = as_sales.get(reverse("crm:customer-import-detail", args=[record.pk])).content.decode()
+    assert "Rows not imported (the first 20 of 25)" in page
+    assert "bad 21" in page
+    assert "bad 22" not in page
