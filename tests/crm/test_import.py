@@ -1479,7 +1479,10 @@ def test_the_finished_page_lists_the_first_rows_not_imported(world, as_sales):
     )
     CustomerImportProblem.objects.bulk_create(
         CustomerImportProblem(
-            customer_import=record, row_number=row, kind=CustomerImportProblem.Kind.ERROR, message=f"bad {row}"
+            customer_import=record,
+            row_number=row,
+            kind=CustomerImportProblem.Kind.ERROR,
+            message=f"bad {row}",
         )
         for row in range(2, 27)
     )
