@@ -238,6 +238,11 @@ CUSTOMER_IMPORT_MAX_BYTES = int(os.environ.get("CUSTOMER_IMPORT_MAX_BYTES", str(
 CUSTOMER_IMPORT_MAX_ROWS = int(os.environ.get("CUSTOMER_IMPORT_MAX_ROWS", "100000"))
 CUSTOMER_IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024
 
+# Enrollment links (enrollment app): how long a link works, and the documents a student uploads.
+ENROLLMENT_LINK_DAYS = int(os.environ.get("ENROLLMENT_LINK_DAYS", "7"))
+ENROLLMENT_DOCUMENT_MAX_BYTES = int(os.environ.get("ENROLLMENT_DOCUMENT_MAX_BYTES", str(2 * 1024 * 1024)))
+ENROLLMENT_DOCUMENT_LIMIT = 3
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["customer", "class_list", "consultant", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["customer", "class_list__course", "class_list__campus", "consultant"]
+    raw_id_fields = ["customer", "class_list", "consultant", "reviewed_by"]
+
+
+@admin.register(EnrollmentDocument)
+class EnrollmentDocumentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "enrollment", "kind", "size", "uploaded_at"]
+    raw_id_fields = ["enrollment"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["enrollment", "kind", "amount", "status", "paid_at"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["enrollment", "consultant", "confirmed_by"]
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    list_display = ["customer", "user", "status", "created_at"]
+    raw_id_fields = ["user", "customer"]

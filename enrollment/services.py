@@ -1,0 +1,310 @@
+"""Writes of enrollment: the link, the student's submission and documents, the review that makes
+a customer a student, and payments.
+
+Every state change is one conditional UPDATE whose row count says whether it happened, so a
+second tab, a replayed POST or two reviewers at once change nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from accounts.models import User
+from accounts.services import user_send_password_email
+from crm.models import ClassList, Customer, OwnershipEvent
+from enrollment.documents import display_name, document_type
+from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
+from enrollment.validators import birthday_from_id
+from rbac.defaults import STUDENT
+from rbac.models import Role
+
+Status = Enrollment.Status
+
+
+class EnrollmentRefused(Exception):
+    """The rules refuse this change; `str(error)` is the message to show, and nothing was written."""
+
+
+# --- The link ---------------------------------------------------------------------------------
+def seats_taken(class_list: ClassList) -> int:
+    return class_list.enrollments.filter(status=Status.APPROVED).count()
+
+
+def classes_with_seats(queryset):
+    """Classes annotated with `seats_taken` (approved enrollments), for the class picker."""
+    return queryset.annotate(seats_taken=Count("enrollments", filter=Q(enrollments__status=Status.APPROVED)))
+
+
+def _link_expiry(now: datetime) -> datetime:
+    return now + timedelta(days=settings.ENROLLMENT_LINK_DAYS)
+
+
+@transaction.atomic
+def enrollment_create(*, customer: Customer, class_list: ClassList, by: User) -> Enrollment:
+    """Start an enrollment of `customer` into `class_list` at the class's price. A full class
+    still takes it, marked waitlisted; approving it then needs the right to exceed capacity."""
+    now = timezone.now()
+    enrollment = Enrollment(
+        customer=customer,
+        class_list=class_list,
+        consultant=by,
+        price=class_list.price,
+        waitlisted=seats_taken(class_list) >= class_list.capacity,
+        link_expires_at=_link_expiry(now),
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError as error:
+        raise EnrollmentRefused(
+            gettext("%(customer)s already has an enrollment for %(class)s.")
+            % {"customer": customer, "class": class_list}
+        ) from error
+    return enrollment
+
+
+def enrollment_link_regenerate(*, enrollment: Enrollment) -> Enrollment:
+    """A new link, valid for the usual number of days; every older link stops working."""
+    now = timezone.now()
+    renewed = Enrollment.objects.filter(pk=enrollment.pk).exclude(status=Status.APPROVED)
+    if not renewed.update(token_version=F("token_version") + 1, link_expires_at=_link_expiry(now)):
+        raise EnrollmentRefused(gettext("This enrollment is approved; it needs no link any more."))
+    enrollment.refresh_from_db(fields=["token_version", "link_expires_at"])
+    return enrollment
+
+
+# --- The student's side -----------------------------------------------------------------------
+def contract_for(enrollment: Enrollment) -> str:
+    """The contract shown to the student: the course's template with the enrollment's values."""
+    class_list = enrollment.class_list
+    values = {
+        "name": enrollment.customer.name,
+        "course": class_list.course.name,
+        "class": str(class_list),
+        "price": f"{enrollment.price:,.2f}",
+        "start_date": class_list.start_date.isoformat(),
+        "campus": class_list.campus.name,
+    }
+    template = class_list.course.contract_template or gettext(
+        "{name} enrolls in {class} ({course}) at {campus}, starting {start_date}, for CNY {price}."
+    )
+    return re.sub(r"\{(\w+)\}", lambda match: values.get(match.group(1), match.group(0)), template)
+
+
+def contract_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def enrollment_document_add(
+    *, enrollment: Enrollment, data: bytes, filename: str, kind: str
+) -> EnrollmentDocument:
+    """Keep one document of a link still open to the student: JPEG, PNG or PDF by content, at
+    most ENROLLMENT_DOCUMENT_MAX_BYTES, at most ENROLLMENT_DOCUMENT_LIMIT per enrollment counted
+    inside the transaction (the enrollment row is locked; SQLite's IMMEDIATE transactions are
+    serial), so parallel uploads cannot pass the limit."""
+    content_type = document_type(data)  # ValidationError for anything else
+    locked = Enrollment.objects.select_for_update().filter(
+        pk=enrollment.pk, status__in=(Status.OPEN, Status.REJECTED)
+    )
+    if not locked.exists():
+        raise EnrollmentRefused(gettext("This enrollment was submitted; documents can no longer change."))
+    if enrollment.documents.count() >= settings.ENROLLMENT_DOCUMENT_LIMIT:
+        raise EnrollmentRefused(
+            gettext("At most %(count)s documents; remove one first.")
+            % {"count": settings.ENROLLMENT_DOCUMENT_LIMIT}
+        )
+    document = EnrollmentDocument(
+        enrollment=enrollment,
+        kind=kind,
+        original_name=display_name(filename),
+        size=len(data),
+        content_type=content_type,
+    )
+    document.file.save("document", ContentFile(data), save=False)
+    document.save()
+    return document
+
+
+@transaction.atomic
+def enrollment_document_remove(*, document: EnrollmentDocument) -> None:
+    editable = Enrollment.objects.filter(pk=document.enrollment_id, status__in=(Status.OPEN, Status.REJECTED))
+    if not editable.exists():
+        raise EnrollmentRefused(gettext("This enrollment was submitted; documents can no longer change."))
+    storage, name = document.file.storage, document.file.name
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+def enrollment_submit(*, enrollment: Enrollment, values: dict, contract_text: str, ip: str | None) -> bool:
+    """Store the student's form and the accepted contract, once: the status moves from open (or
+    rejected) to submitted in one conditional UPDATE, so a second tab or a replay writes nothing.
+    `values` are the form's cleaned fields the student may set; nothing else is taken from the
+    request. Returns whether this call submitted it."""
+    now = timezone.now()
+    fields = {name: values[name] for name in STUDENT_FIELDS}
+    submitted = Enrollment.objects.filter(
+        pk=enrollment.pk, token_version=enrollment.token_version, status__in=(Status.OPEN, Status.REJECTED)
+    ).update(
+        **fields,
+        contract_text=contract_text,
+        contract_hash=contract_hash(contract_text),
+        agreed_at=now,
+        agreed_ip=ip,
+        submitted_at=now,
+        status=Status.SUBMITTED,
+        reject_reason="",
+    )
+    return bool(submitted)
+
+
+STUDENT_FIELDS = (
+    "id_number",
+    "gender",
+    "birthday",
+    "emergency_contact",
+    "emergency_phone",
+    "address",
+    "email",
+)
+
+
+# --- Review -----------------------------------------------------------------------------------
+def _student_username(customer: Customer) -> str:
+    """The phone's digits (what students remember), else `student<customer number>`."""
+    candidate = customer.phone.removeprefix("+86").lstrip("+") or f"student{customer.pk}"
+    if User.objects.filter(username=candidate).exists():
+        candidate = f"student{customer.pk}"
+    return candidate
+
+
+def _student_for(enrollment: Enrollment) -> tuple[Student, bool]:
+    customer = enrollment.customer
+    student = Student.objects.filter(customer=customer).select_related("user").first()
+    if student is not None:
+        return student, False
+    user = User(
+        username=_student_username(customer),
+        display_name=customer.name[:50],
+        email=enrollment.email or customer.email,
+        phone=customer.phone,
+    )
+    user.set_unusable_password()
+    user.save()
+    user.roles.add(Role.objects.get(slug=STUDENT))
+    student = Student.objects.create(
+        user=user,
+        customer=customer,
+        id_number=enrollment.id_number,
+        birthday=enrollment.birthday
+        or (birthday_from_id(enrollment.id_number) if enrollment.id_number else None),
+    )
+    return student, True
+
+
+@transaction.atomic
+def enrollment_approve(
+    *, enrollment: Enrollment, by: User, may_exceed_capacity: bool, base_url: str
+) -> Student:
+    """Approve a submitted enrollment: in one transaction the student account is created (or
+    the existing one reused), the class joined, the customer signed (with an ownership event);
+    the email with the set-password link goes out once the transaction commits. A conditional
+    UPDATE makes a second reviewer's approval a refusal, never a second account."""
+    class_list = ClassList.objects.select_for_update().get(pk=enrollment.class_list_id)
+    if seats_taken(class_list) >= class_list.capacity and not may_exceed_capacity:
+        raise EnrollmentRefused(
+            gettext("%(class)s is full; approving beyond its capacity needs a manager or an administrator.")
+            % {"class": class_list}
+        )
+    now = timezone.now()
+    approved = Enrollment.objects.filter(pk=enrollment.pk, status=Status.SUBMITTED).update(
+        status=Status.APPROVED, reviewed_by=by, reviewed_at=now
+    )
+    if not approved:
+        raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
+    enrollment.refresh_from_db()
+    student, created = _student_for(enrollment)
+    student.classes.add(class_list)
+    customer = enrollment.customer
+    if customer.status != Customer.Status.SIGNED:
+        Customer.objects.filter(pk=customer.pk).update(status=Customer.Status.SIGNED, updated_at=now)
+        OwnershipEvent.objects.create(
+            customer=customer,
+            kind=OwnershipEvent.Kind.SIGN,
+            from_user=customer.consultant,
+            to_user=customer.consultant,
+            by=by,
+            at=now,
+            reason=str(class_list)[:200],
+        )
+    if created and student.user.email:
+        user = student.user
+        transaction.on_commit(lambda: user_send_password_email(user=user, base_url=base_url, welcome=True))
+    return student
+
+
+def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> None:
+    """Send the form back to the student with `reason`, which the link page shows them."""
+    rejected = Enrollment.objects.filter(pk=enrollment.pk, status=Status.SUBMITTED).update(
+        status=Status.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason
+    )
+    if not rejected:
+        raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
+
+
+# --- Payments ---------------------------------------------------------------------------------
+def payment_record(
+    *, enrollment: Enrollment, values: dict, by: User, request_key: uuid.UUID
+) -> tuple[Payment, bool]:
+    """Record a payment as pending. The form's `request_key` makes a double click or a replay
+    return the first payment instead of a second one. Returns (payment, created)."""
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                enrollment=enrollment, consultant=by, request_key=request_key, **values
+            )
+    except IntegrityError:
+        existing = Payment.objects.filter(request_key=request_key, enrollment=enrollment).first()
+        if existing is None:
+            raise
+        return existing, False
+    return payment, True
+
+
+def _decide(payment: Payment, by: User, status: str, reason: str = "") -> None:
+    decided = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+        status=status, confirmed_by=by, confirmed_at=timezone.now(), reject_reason=reason
+    )
+    if not decided:
+        raise EnrollmentRefused(gettext("This payment was already confirmed or rejected."))
+
+
+def payment_confirm(*, payment: Payment, by: User) -> None:
+    _decide(payment, by, Payment.Status.CONFIRMED)
+
+
+def payment_reject(*, payment: Payment, by: User, reason: str) -> None:
+    _decide(payment, by, Payment.Status.REJECTED, reason)
+
+
+def enrollment_balance(enrollment: Enrollment) -> dict[str, Decimal]:
+    """Confirmed money in, refunds out, and what is still owed on the price."""
+    confirmed = enrollment.payments.filter(status=Payment.Status.CONFIRMED)
+    totals = confirmed.aggregate(
+        received=Sum("amount", filter=~Q(kind=Payment.Kind.REFUND), default=Decimal("0")),
+        refunded=Sum("amount", filter=Q(kind=Payment.Kind.REFUND), default=Decimal("0")),
+    )
+    paid = totals["received"] - totals["refunded"]
+    return {**totals, "paid": paid, "owed": max(enrollment.price - paid, Decimal("0"))}
