@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("rbac/", include("rbac.urls")),
     path("", include("crm.urls")),  # setup/... and sales/...
+    path("", include("enrollment.urls")),  # sales/enrollments/..., finance/..., enroll/<token>/
     path("django-admin/", admin.site.urls),
 ]

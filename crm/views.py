@@ -374,6 +374,7 @@ def customer_detail(request, pk: int):
         and request.rbac.allows("crm:customer-release"),
         "can_follow_up": owned_in_scope and request.rbac.allows("crm:followup-create"),
         "can_edit": editable and request.rbac.allows("crm:customer-update"),
+        "can_enroll": editable and owned_in_scope and request.rbac.allows("enrollment:enrollment-create"),
         "can_delete": editable and request.rbac.allows("crm:customer-delete"),
         "transfer_form": TransferForm(consultants=selectors.consultants_for(user))
         if request.rbac.allows("crm:customer-transfer")

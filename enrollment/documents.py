@@ -37,6 +37,12 @@ def display_name(raw: str) -> str:
     return name or _("document")
 
 
+def too_large_message() -> str:
+    return _("A document may be at most %(size)s.") % {
+        "size": filesizeformat(settings.ENROLLMENT_DOCUMENT_MAX_BYTES)
+    }
+
+
 def document_type(data: bytes) -> str:
     """The document's content type from its bytes; ValidationError if it is not a JPEG, PNG
     or PDF we can open, or if it is too large."""
@@ -44,7 +50,7 @@ def document_type(data: bytes) -> str:
     if not data:
         raise ValidationError(_("The file is empty."))
     if len(data) > limit:
-        raise ValidationError(_("A document may be at most %(size)s.") % {"size": filesizeformat(limit)})
+        raise ValidationError(too_large_message())
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-1024:]:
             raise ValidationError(_("This PDF is incomplete or damaged."))

@@ -20,6 +20,19 @@ document.addEventListener("DOMContentLoaded", () => {
         .forEach((box) => { box.checked = toggle.checked; });
     });
   });
+  // Copy buttons (the enrollment link): copy the target field's value, say so on the button.
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const field = document.querySelector(button.dataset.copy);
+      field.select();
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch {
+        document.execCommand("copy"); // plain-HTTP intranets have no Clipboard API
+      }
+      button.textContent = button.dataset.copied;
+    });
+  });
   // "Select all" checkboxes in permission groups.
   document.querySelectorAll("[data-check-group]").forEach((toggle) => {
     toggle.addEventListener("change", () => {

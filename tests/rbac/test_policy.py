@@ -262,15 +262,17 @@ MANAGER_SALES_MENU = {
     "crm.allocation_update",
     "crm.dict_item_list_sources",
 }
+ENROLLMENT_MENU = {"enrollment": {"enrollment.enrollment_list"}}
+REVIEWER_MENU = {"enrollment": {"enrollment.enrollment_list", "enrollment.enrollment_review"}}
 EXPECTED_MENUS = {
-    "admin": ADMIN_MENU,
-    "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU},
-    "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU},
-    "finance": {},
+    "admin": {**ADMIN_MENU, **REVIEWER_MENU},
+    "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
+    "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
+    "finance": REVIEWER_MENU,
     "teacher": {},
     "student": {},
     "outsider": {},
-    "superuser": {**ADMIN_MENU, "sales": MANAGER_SALES_MENU},
+    "superuser": {**ADMIN_MENU, "sales": MANAGER_SALES_MENU, **REVIEWER_MENU},
 }
 
 

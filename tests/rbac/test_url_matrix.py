@@ -32,6 +32,8 @@ ADMIN = frozenset({"admin"})
 SETUP_READERS = frozenset({"admin", "manager", "sales"})
 CONSULTANTS = frozenset({"manager", "sales"})
 MANAGER = frozenset({"manager"})
+REVIEWERS = frozenset({"finance", "admin"})
+ENROLLMENT_READERS = CONSULTANTS | REVIEWERS
 
 Kwargs = Callable[..., dict]
 serial = count(1)
@@ -85,6 +87,45 @@ def own_import(world, user):
         headers=["姓名", "手机"],
     )
     return {"pk": record.pk}
+
+
+def _enrollment(world):
+    from enrollment.services import enrollment_create
+
+    existing = world.sales_lead.enrollments.first()
+    return existing or enrollment_create(customer=world.sales_lead, class_list=world.class_a, by=world.sales)
+
+
+def own_enrollment(world, user):
+    return {"pk": _enrollment(world).pk}
+
+
+def _document(world):
+    from django.core.files.base import ContentFile
+
+    from enrollment.models import EnrollmentDocument
+
+    document = EnrollmentDocument(
+        enrollment=_enrollment(world), original_name="id.pdf", size=9, content_type="application/pdf"
+    )
+    document.file.save("doc", ContentFile(b"%PDF-1.4\n%%EOF"), save=False)
+    document.save()
+    return document
+
+
+def enrollment_document(world, user):
+    return {"pk": _document(world).pk}
+
+
+def enrollment_link(world, user):
+    from enrollment.tokens import enrollment_token
+
+    return {"token": enrollment_token(_enrollment(world))}
+
+
+def enrollment_link_document(world, user):
+    document = _document(world)
+    return {**enrollment_link(world, user), "document_pk": document.pk}
 
 
 @dataclass(frozen=True)
@@ -262,6 +303,18 @@ EXPECTED: list[Case] = [
     Case("crm:customer-import-template", CONSULTANTS),
     Case("crm:customer-import-detail", CONSULTANTS, kwargs=own_import),
     Case("crm:customer-import-report", CONSULTANTS, kwargs=own_import),
+    # Enrollment
+    Case("enrollment:enrollment-create", CONSULTANTS, kwargs=pk_of("sales_lead")),
+    Case("enrollment:enrollment-list", ENROLLMENT_READERS),
+    Case("enrollment:enrollment-detail", ENROLLMENT_READERS, kwargs=own_enrollment),
+    post("enrollment:enrollment-link-regenerate", CONSULTANTS, kwargs=own_enrollment),
+    Case("enrollment:enrollment-document", ENROLLMENT_READERS, kwargs=enrollment_document),
+    Case("enrollment:enrollment-review-list", REVIEWERS),
+    post("enrollment:enrollment-approve", REVIEWERS, kwargs=own_enrollment),
+    post("enrollment:enrollment-reject", REVIEWERS, kwargs=own_enrollment, data={"reason": "No photo"}),
+    Case("enrollment:apply", PUBLIC, kwargs=enrollment_link),
+    post("enrollment:apply-document-upload", PUBLIC, kwargs=enrollment_link, ok=200, anonymous=200),
+    post("enrollment:apply-document-delete", PUBLIC, kwargs=enrollment_link_document, anonymous=302),
     Case("crm:poolpolicy-update", MANAGER),
     Case("crm:allocation-update", MANAGER),
 ]

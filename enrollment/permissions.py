@@ -1,0 +1,78 @@
+from django.utils.translation import gettext_lazy as _
+
+from crm.selectors import OWNER_CODENAME
+from rbac.defaults import ADMIN, FINANCE, SALES, SALES_MANAGER
+from rbac.registry import register
+
+CONSULTANTS = (SALES_MANAGER, SALES)
+REVIEWERS = (FINANCE, ADMIN)
+WRITE = ("GET", "POST")
+
+register(
+    "enrollment.enrollment_list",
+    _("View enrollments"),
+    "enrollment:enrollment-list",
+    menu="enrollment",
+    menu_label=_("Enrollments"),
+    icon="person-check",
+    order=10,
+    default_roles=(*CONSULTANTS, *REVIEWERS),
+)
+register(
+    "enrollment.enrollment_detail",
+    _("View an enrollment, its link and documents"),
+    "enrollment:enrollment-detail",
+    parent="enrollment.enrollment_list",
+    default_roles=(*CONSULTANTS, *REVIEWERS),
+)
+register(
+    "enrollment.enrollment_document",
+    _("Download enrollment documents"),
+    "enrollment:enrollment-document",
+    parent="enrollment.enrollment_list",
+    default_roles=(*CONSULTANTS, *REVIEWERS),
+)
+register(
+    "enrollment.enrollment_create",
+    _("Enroll customers (make enrollment links)"),
+    "enrollment:enrollment-create",
+    methods=WRITE,
+    parent=OWNER_CODENAME,
+    default_roles=CONSULTANTS,
+)
+register(
+    "enrollment.enrollment_link_regenerate",
+    _("Make a new enrollment link"),
+    "enrollment:enrollment-link-regenerate",
+    methods=("POST",),
+    parent="enrollment.enrollment_list",
+    default_roles=CONSULTANTS,
+)
+# Reviewing sees every enrollment (finance works for the whole school), whatever the data scope.
+register(
+    "enrollment.enrollment_review",
+    _("Review enrollments (see all of them)"),
+    "enrollment:enrollment-review-list",
+    menu="enrollment",
+    menu_label=_("Review queue"),
+    icon="clipboard-check",
+    order=20,
+    default_roles=REVIEWERS,
+)
+for action, label in (("approve", _("Approve enrollments")), ("reject", _("Reject enrollments"))):
+    register(
+        f"enrollment.enrollment_{action}",
+        label,
+        f"enrollment:enrollment-{action}",
+        methods=("POST",),
+        parent="enrollment.enrollment_review",
+        default_roles=REVIEWERS,
+    )
+register(
+    "enrollment.enrollment_approve_over_capacity",
+    _("Approve enrollments beyond a class's capacity"),
+    "enrollment:enrollment-approve",
+    methods=(),
+    parent="enrollment.enrollment_review",
+    default_roles=(ADMIN, SALES_MANAGER),
+)

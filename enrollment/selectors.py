@@ -1,0 +1,34 @@
+"""Reads of enrollment, scoped to the user: an enrollment is visible to whoever may see its
+customer (the sales data scope), and to those who review enrollments."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from crm.models import ClassList
+from crm.selectors import customers_visible_to
+from enrollment.models import Enrollment
+from enrollment.services import classes_with_seats
+
+REVIEWER_CODENAME = "enrollment.enrollment_review"
+
+
+def enrollments_visible_to(user, *, reviews_all: bool) -> QuerySet[Enrollment]:
+    enrollments = Enrollment.objects.select_related(
+        "customer", "class_list__course", "class_list__campus", "consultant"
+    )
+    if reviews_all:
+        return enrollments
+    return enrollments.filter(customer__in=customers_visible_to(user).values("pk"))
+
+
+def enrollment_for_detail(user, pk: int, *, reviews_all: bool) -> Enrollment:
+    return get_object_or_404(enrollments_visible_to(user, reviews_all=reviews_all), pk=pk)
+
+
+def classes_open_for_enrollment() -> QuerySet[ClassList]:
+    """Active classes with their seats taken, soonest start first."""
+    return classes_with_seats(
+        ClassList.objects.filter(is_active=True)
+        .select_related("course", "campus")
+        .order_by("start_date", "id")
+    )

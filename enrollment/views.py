@@ -1,0 +1,263 @@
+"""Enrollment: the consultant makes a link, the student fills it in on a phone, finance reviews."""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.access import public
+from crm import selectors as crm_selectors
+from enrollment import selectors, services
+from enrollment.documents import too_large_message
+from enrollment.forms import DocumentUploadForm, EnrollmentApplyForm, EnrollmentCreateForm, RejectForm
+from enrollment.models import Enrollment, EnrollmentDocument
+from enrollment.tokens import enrollment_for_token, enrollment_token
+
+# Requests per minute one address may make to the public link pages.
+LINK_RATE_LIMIT = 60
+
+
+def _reviews_all(request) -> bool:
+    return request.rbac.holds(selectors.REVIEWER_CODENAME)
+
+
+# --- Consultant -------------------------------------------------------------------------------
+def enrollment_create(request, pk: int):
+    """Pick the class (seeing the seats left) for a customer who agreed to join."""
+    customer = get_object_or_404(crm_selectors.customers_editable_by(request.user), pk=pk)
+    form = EnrollmentCreateForm(request.POST or None, classes=selectors.classes_open_for_enrollment())
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment = services.enrollment_create(
+                customer=customer, class_list=form.cleaned_data["class_list"], by=request.user
+            )
+        except services.EnrollmentRefused as error:
+            messages.error(request, str(error))
+        else:
+            return redirect("enrollment:enrollment-detail", enrollment.pk)
+    context = {"customer": customer, "form": form, "title": _("Enroll %(name)s") % {"name": customer.name}}
+    return render(request, "enrollment/enrollment_create.html", context)
+
+
+def enrollment_list(request):
+    enrollments = selectors.enrollments_visible_to(request.user, reviews_all=_reviews_all(request))
+    status = request.GET.get("status", "")
+    if status in Enrollment.Status.values:
+        enrollments = enrollments.filter(status=status)
+    context = {
+        "enrollments": enrollments[:200],
+        "statuses": Enrollment.Status.choices,
+        "status": status,
+        "title": _("Enrollments"),
+    }
+    return render(request, "enrollment/enrollment_list.html", context)
+
+
+def _link_url(request, enrollment: Enrollment) -> str:
+    return request.build_absolute_uri(reverse("enrollment:apply", args=[enrollment_token(enrollment)]))
+
+
+def enrollment_detail(request, pk: int):
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=_reviews_all(request))
+    link = _link_url(request, enrollment) if enrollment.status != Enrollment.Status.APPROVED else ""
+    can_review = enrollment.status == Enrollment.Status.SUBMITTED and request.rbac.allows(
+        "enrollment:enrollment-approve"
+    )
+    context = {
+        "enrollment": enrollment,
+        "link": link,
+        "qr": segno.make(link, error="m").svg_data_uri(scale=5) if link else "",
+        "documents": enrollment.documents.all(),
+        "can_review": can_review,
+        "reject_form": RejectForm() if can_review else None,
+        "title": str(enrollment),
+    }
+    return render(request, "enrollment/enrollment_detail.html", context)
+
+
+@require_POST
+def enrollment_link_regenerate(request, pk: int):
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=_reviews_all(request))
+    try:
+        services.enrollment_link_regenerate(enrollment=enrollment)
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("A new link was made; the old one no longer works."))
+    return redirect("enrollment:enrollment-detail", pk)
+
+
+def enrollment_document(request, pk: int):
+    """A document, as an attachment, to those who may see its enrollment."""
+    document = get_object_or_404(EnrollmentDocument.objects.select_related("enrollment"), pk=pk)
+    visible = selectors.enrollments_visible_to(request.user, reviews_all=_reviews_all(request))
+    if not visible.filter(pk=document.enrollment_id).exists():
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Review -----------------------------------------------------------------------------------
+def enrollment_review_list(request):
+    queue = selectors.enrollments_visible_to(request.user, reviews_all=True).filter(
+        status=Enrollment.Status.SUBMITTED
+    )
+    context = {"enrollments": queue.order_by("submitted_at", "id")[:200], "title": _("Enrollments to review")}
+    return render(request, "enrollment/enrollment_review_list.html", context)
+
+
+@require_POST
+def enrollment_approve(request, pk: int):
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=True)
+    try:
+        student = services.enrollment_approve(
+            enrollment=enrollment,
+            by=request.user,
+            may_exceed_capacity=request.rbac.holds("enrollment.enrollment_approve_over_capacity"),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Approved. %(name)s can log in as “%(username)s” after choosing a password from the email.")
+            % {"name": enrollment.customer.name, "username": student.user.username},
+        )
+    return redirect("enrollment:enrollment-detail", pk)
+
+
+@require_POST
+def enrollment_reject(request, pk: int):
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=True)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the student a reason; nothing was changed."))
+        return redirect("enrollment:enrollment-detail", pk)
+    try:
+        services.enrollment_reject(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Sent back to the student with your reason."))
+    return redirect("enrollment:enrollment-detail", pk)
+
+
+# --- The student's link -----------------------------------------------------------------------
+def _rate_limited(request) -> bool:
+    key = f"enroll-link:{request.META.get('REMOTE_ADDR', '')}:{timezone.now():%Y%m%d%H%M}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) > LINK_RATE_LIMIT
+    except ValueError:  # expired between add and incr
+        return False
+
+
+def _open_link(request, token: str):
+    """The enrollment of a live token, or the one page every bad token gets (no personal data)."""
+    if _rate_limited(request):
+        return None, render(request, "enrollment/link_invalid.html", {"rate_limited": True}, status=429)
+    enrollment = enrollment_for_token(token)
+    if enrollment is None:
+        return None, render(request, "enrollment/link_invalid.html", status=404)
+    return enrollment, None
+
+
+def _apply_page(request, enrollment: Enrollment, token: str, form, upload_form=None, status: int = 200):
+    contract = services.contract_for(enrollment)
+    context = {
+        "enrollment": enrollment,
+        "token": token,
+        "form": form,
+        "upload_form": upload_form or DocumentUploadForm(),
+        "documents": enrollment.documents.all(),
+        "document_limit": settings.ENROLLMENT_DOCUMENT_LIMIT,
+        "contract": contract,
+        "editable": enrollment.is_editable_by_student,
+    }
+    return render(request, "enrollment/apply.html", context, status=status)
+
+
+@public
+def apply(request, token: str):
+    """The link page: read-only facts from the database, the student's fields, the contract,
+    documents, and one submission."""
+    enrollment, refusal = _open_link(request, token)
+    if refusal:
+        return refusal
+    form = EnrollmentApplyForm(request.POST or None, instance=enrollment)
+    if request.method == "POST" and enrollment.is_editable_by_student:
+        kinds = set(enrollment.documents.values_list("kind", flat=True))
+        if not {EnrollmentDocument.Kind.ID_FRONT, EnrollmentDocument.Kind.ID_BACK} <= kinds:
+            form.add_error(None, _("Upload the front and the back of your ID card first."))
+        if form.is_valid():
+            contract = services.contract_for(enrollment)
+            values = {name: form.cleaned_data[name] for name in services.STUDENT_FIELDS}
+            if services.enrollment_submit(
+                enrollment=enrollment,
+                values=values,
+                contract_text=contract,
+                ip=request.META.get("REMOTE_ADDR"),
+            ):
+                return redirect("enrollment:apply", token)
+            messages.info(request, _("This form was already submitted."))
+            return redirect("enrollment:apply", token)
+    return _apply_page(request, enrollment, token, form)
+
+
+@public
+@require_POST
+def apply_document_upload(request, token: str):
+    enrollment, refusal = _open_link(request, token)
+    if refusal:
+        return refusal
+    upload_form = DocumentUploadForm(request.POST, request.FILES)
+    if upload_form.is_valid():
+        upload = upload_form.cleaned_data["file"]
+        try:
+            if upload.size > settings.ENROLLMENT_DOCUMENT_MAX_BYTES:  # refused before reading it
+                raise ValidationError(too_large_message())
+            services.enrollment_document_add(
+                enrollment=enrollment,
+                data=upload.read(),
+                filename=upload.name,
+                kind=upload_form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            upload_form.add_error("file", error)
+        except services.EnrollmentRefused as error:
+            upload_form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Uploaded."))
+            return redirect("enrollment:apply", token)
+    form = EnrollmentApplyForm(instance=enrollment)
+    return _apply_page(request, enrollment, token, form, upload_form, status=200)
+
+
+@public
+@require_POST
+def apply_document_delete(request, token: str, document_pk: int):
+    enrollment, refusal = _open_link(request, token)
+    if refusal:
+        return refusal
+    document = enrollment.documents.filter(pk=document_pk).first()
+    if document is None:
+        return render(request, "enrollment/link_invalid.html", status=404)
+    try:
+        services.enrollment_document_remove(document=document)
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    return redirect("enrollment:apply", token)

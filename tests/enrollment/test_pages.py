@@ -1,0 +1,191 @@
+"""The enrollment pages end to end through the test client: the consultant's link, the
+student's page (read-only facts, documents, one submission), the generic page for every bad
+link, and the review that makes the customer a student."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import User
+from crm.models import Customer
+from enrollment.models import Enrollment
+from enrollment.tokens import enrollment_token
+from tests.conftest import make_client
+from tests.enrollment.conftest import ID_NUMBER
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+def png() -> bytes:
+    output = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(output, format="PNG")
+    return output.getvalue()
+
+
+def form_data(gender, **changes) -> dict:
+    return {
+        "id_number": ID_NUMBER,
+        "gender": gender.pk,
+        "birthday": "1949-12-31",
+        "emergency_contact": "萨母",
+        "emergency_phone": "139 0000 0009",
+        "address": "北京市海淀区",
+        "email": "sale@example.test",
+        "agree": "on",
+        **changes,
+    }
+
+
+def upload(client, token: str, kind: str, content: bytes, name: str = "id.png"):
+    url = reverse("enrollment:apply-document-upload", args=[token])
+    return client.post(url, {"kind": kind, "file": SimpleUploadedFile(name, content)})
+
+
+def test_consultant_enrolls_a_customer_and_gets_a_link_with_a_qr_code(world, as_sales):
+    page = as_sales.get(reverse("crm:customer-detail", args=[world.sales_lead.pk])).content.decode()
+    assert reverse("enrollment:enrollment-create", args=[world.sales_lead.pk]) in page
+    picker = as_sales.get(reverse("enrollment:enrollment-create", args=[world.sales_lead.pk]))
+    assert "60 of 60 seats left" in picker.content.decode()
+    response = as_sales.post(
+        reverse("enrollment:enrollment-create", args=[world.sales_lead.pk]), {"class_list": world.class_a.pk}
+    )
+    enrollment = Enrollment.objects.get()
+    assert response.url == reverse("enrollment:enrollment-detail", args=[enrollment.pk])
+    detail = as_sales.get(response.url).content.decode()
+    assert reverse("enrollment:apply", args=[enrollment_token(enrollment)]) in detail
+    assert 'src="data:image/svg+xml' in detail
+
+
+def test_a_second_enrollment_into_the_same_class_is_refused(world, as_sales, enrollment):
+    response = as_sales.post(
+        reverse("enrollment:enrollment-create", args=[world.sales_lead.pk]),
+        {"class_list": world.class_a.pk},
+        follow=True,
+    )
+    assert "already has an enrollment" in response.content.decode()
+    assert Enrollment.objects.count() == 1
+
+
+def test_another_consultants_customer_cannot_be_enrolled(world, as_sales):
+    url = reverse("enrollment:enrollment-create", args=[world.sales2_lead.pk])
+    assert as_sales.post(url, {"class_list": world.class_a.pk}).status_code == 404
+    assert not Enrollment.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["nonsense", "a" * 300, "WzEsMV0:1t:bad"])
+def test_every_bad_link_gets_the_same_page_without_personal_data(world, enrollment, token):
+    response = make_client().get(reverse("enrollment:apply", args=[token]))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert 'data-testid="link-invalid"' in page
+    assert world.sales_lead.name not in page
+
+
+def test_the_student_fills_in_the_link_and_tampering_changes_nothing(world, enrollment, gender):
+    student = make_client()
+    token = enrollment_token(enrollment)
+    page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
+    assert world.sales_lead.name in page and "19800" in page
+    # Submitting without the ID card photos is refused.
+    response = student.post(reverse("enrollment:apply", args=[token]), form_data(gender))
+    assert "front and the back" in response.content.decode()
+    assert upload(student, token, "id_front", png()).status_code == 302
+    assert upload(student, token, "id_back", png(), "back.png").status_code == 302
+    tampered = form_data(
+        gender, price="1", consultant=world.sales2.pk, status="approved", class_list=world.class_b.pk
+    )
+    response = student.post(reverse("enrollment:apply", args=[token]), tampered)
+    assert response.status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.SUBMITTED
+    assert (enrollment.price, enrollment.consultant, enrollment.class_list) == (
+        19800,
+        world.sales,
+        world.class_a,
+    )
+    assert enrollment.id_number == ID_NUMBER and enrollment.emergency_phone == "+8613900000009"
+    assert enrollment.contract_hash and enrollment.agreed_ip == "127.0.0.1"
+    assert "waiting for review" in student.get(reverse("enrollment:apply", args=[token])).content.decode()
+    # A replay from a second tab writes nothing.
+    student.post(reverse("enrollment:apply", args=[token]), form_data(gender, address="elsewhere"))
+    enrollment.refresh_from_db()
+    assert enrollment.address == "北京市海淀区"
+
+
+def test_form_errors_are_shown_per_field_and_typed_values_kept(world, enrollment, gender):
+    token = enrollment_token(enrollment)
+    response = make_client().post(
+        reverse("enrollment:apply", args=[token]),
+        form_data(gender, id_number="110105194912310021", agree=""),
+    )
+    page = response.content.decode()
+    assert "check digit is wrong" in page
+    assert 'value="110105194912310021"' in page
+    assert response.context["form"].has_error("agree")
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.OPEN
+
+
+def test_a_fourth_document_and_a_non_image_are_refused(world, enrollment):
+    student, token = make_client(), enrollment_token(enrollment)
+    response = upload(student, token, "other", b"<svg onload=alert(1)></svg>", "x.svg")
+    assert "JPEG or PNG" in response.content.decode()
+    for kind in ("id_front", "id_back", "other"):
+        assert upload(student, token, kind, png()).status_code == 302
+    response = upload(student, token, "other", png())
+    assert "At most 3 documents" in response.content.decode()
+    assert enrollment.documents.count() == 3
+
+
+def test_finance_approves_and_the_customer_becomes_a_student(
+    world, enrollment, gender, mailoutbox, django_capture_on_commit_callbacks
+):
+    student, token = make_client(), enrollment_token(enrollment)
+    upload(student, token, "id_front", png())
+    upload(student, token, "id_back", png())
+    student.post(reverse("enrollment:apply", args=[token]), form_data(gender))
+    finance = make_client(world.finance)
+    queue = finance.get(reverse("enrollment:enrollment-review-list")).content.decode()
+    assert world.sales_lead.name in queue
+    document = enrollment.documents.first()
+    download = finance.get(reverse("enrollment:enrollment-document", args=[document.pk]))
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Disposition"].startswith("attachment")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = finance.post(reverse("enrollment:enrollment-approve", args=[enrollment.pk]))
+    assert response.status_code == 302
+    user = User.objects.get(student__customer=world.sales_lead)
+    assert user.username == "13800000002"
+    assert Customer.objects.get(pk=world.sales_lead.pk).status == Customer.Status.SIGNED
+    assert len(mailoutbox) == 1 and "sale@example.test" in mailoutbox[0].to
+    page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
+    assert 'data-testid="approved"' in page
+
+
+def test_a_rejection_reason_is_shown_to_the_student_who_fixes_and_resubmits(world, enrollment, gender):
+    student, token = make_client(), enrollment_token(enrollment)
+    upload(student, token, "id_front", png())
+    upload(student, token, "id_back", png())
+    student.post(reverse("enrollment:apply", args=[token]), form_data(gender))
+    make_client(world.finance).post(
+        reverse("enrollment:enrollment-reject", args=[enrollment.pk]), {"reason": "照片看不清"}
+    )
+    page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
+    assert "照片看不清" in page
+    student.post(reverse("enrollment:apply", args=[token]), form_data(gender, address="上海"))
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.address) == (Enrollment.Status.SUBMITTED, "上海")
+
+
+def test_documents_are_not_served_to_others(world, enrollment):
+    student, token = make_client(), enrollment_token(enrollment)
+    upload(student, token, "id_front", png())
+    url = reverse("enrollment:enrollment-document", args=[enrollment.documents.get().pk])
+    assert make_client(world.sales2).get(url).status_code == 404
+    assert make_client(world.teacher).get(url).status_code == 403
+    assert make_client().get(url).status_code == 302  # to the login page
