@@ -41,16 +41,21 @@ def user_set_active(*, user: User, active: bool) -> User:
     return user
 
 
+def password_set_link(*, user: User, base_url: str) -> str:
+    """A one-time link to choose a password; it also works for accounts without a usable one."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + path
+
+
 def user_send_password_email(*, user: User, base_url: str, welcome: bool = False) -> None:
     """Email a one-time link to choose a password (for new accounts and forgotten passwords).
 
     Unlike Django's PasswordResetForm this also reaches accounts that never had a usable
     password, which is how accounts created by an administrator get their first one.
     """
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
-    context = {"user": user, "link": base_url.rstrip("/") + path, "welcome": welcome}
+    context = {"user": user, "link": password_set_link(user=user, base_url=base_url), "welcome": welcome}
     subject = render_to_string("accounts/email/set_password_subject.txt", context).strip()
     body = render_to_string("accounts/email/set_password.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

@@ -82,5 +82,7 @@ class DocumentUploadForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (the student sees it)"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason (the student sees it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )

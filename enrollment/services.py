@@ -15,13 +15,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from accounts.services import user_send_password_email
+from accounts.services import password_set_link
 from crm.models import ClassList, Customer, OwnershipEvent
 from enrollment.documents import display_name, document_type
 from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
@@ -249,10 +252,28 @@ def enrollment_approve(
             at=now,
             reason=str(class_list)[:200],
         )
-    if created and student.user.email:
-        user = student.user
-        transaction.on_commit(lambda: user_send_password_email(user=user, base_url=base_url, welcome=True))
+    if student.user.email:
+        transaction.on_commit(
+            lambda: _send_approval_email(enrollment, student, base_url, new_account=created)
+        )
     return student
+
+
+def _send_approval_email(
+    enrollment: Enrollment, student: Student, base_url: str, *, new_account: bool
+) -> None:
+    """ "Your enrollment succeeded", with the link to choose a password for a new account."""
+    user = student.user
+    context = {
+        "user": user,
+        "enrollment": enrollment,
+        "class_list": enrollment.class_list,
+        "link": password_set_link(user=user, base_url=base_url) if new_account else "",
+        "login_url": base_url.rstrip("/") + reverse("accounts:login"),
+    }
+    subject = render_to_string("enrollment/email/approved_subject.txt", context).strip()
+    body = render_to_string("enrollment/email/approved.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> None:

@@ -76,6 +76,8 @@ def enrollment_detail(request, pk: int):
         "qr": segno.make(link, error="m").svg_data_uri(scale=5) if link else "",
         "documents": enrollment.documents.all(),
         "can_review": can_review,
+        "can_regenerate": bool(link) and request.rbac.allows("enrollment:enrollment-link-regenerate"),
+        "can_open_customer": request.rbac.allows("crm:customer-detail"),
         "reject_form": RejectForm() if can_review else None,
         "title": str(enrollment),
     }

@@ -163,6 +163,8 @@ def test_finance_approves_and_the_customer_becomes_a_student(
     assert user.username == "13800000002"
     assert Customer.objects.get(pk=world.sales_lead.pk).status == Customer.Status.SIGNED
     assert len(mailoutbox) == 1 and "sale@example.test" in mailoutbox[0].to
+    assert mailoutbox[0].subject == f"Enrollment confirmed: {world.class_a}"
+    assert "succeeded" in mailoutbox[0].body and "/accounts/password/reset/" in mailoutbox[0].body
     page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
     assert 'data-testid="approved"' in page
 
