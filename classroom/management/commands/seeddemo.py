@@ -4,15 +4,20 @@ Idempotent: running it again changes nothing that is already there (passwords in
 It lives in the top app because later issues add customers, enrollments and lessons to it.
 """
 
+import io
 from datetime import date
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from PIL import Image
 
 from accounts.models import Department, User
 from crm.demo import generate_customers
 from crm.models import Campus, ClassList, Course, Customer, DictItem
+from enrollment import services as enrollment_services
+from enrollment.models import Enrollment, EnrollmentDocument
+from enrollment.validators import birthday_from_id, id_check_digit
 from rbac import defaults
 from rbac.models import Role
 from rbac.services import permissions_sync
@@ -174,6 +179,9 @@ class Command(BaseCommand):
                 )
 
         self._customers(options["customers"], [users["sales1"], users["sales2"], users["manager"]])
+        self._enrollments(
+            users["sales1"], users["finance"], python_class=ClassList.objects.get(course=python, semester=9)
+        )
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, display_name, _department, role_slugs in USERS:
@@ -193,6 +201,60 @@ class Command(BaseCommand):
         if wanted > existing:
             made = generate_customers(wanted - existing, consultants=consultants, start_number=existing)
             self.stdout.write(f"Generated {made} customers.")
+
+    def _enrollments(self, consultant, reviewer, *, python_class) -> None:
+        """Four of the consultant's customers enrolling, one in each state (only once)."""
+        if Enrollment.objects.exists():
+            return
+        customers = list(
+            Customer.objects.live()
+            .filter(consultant=consultant, status=Customer.Status.UNSIGNED)
+            .order_by("pk")[:4]
+        )
+        gender = DictItem.objects.filter(kind=DictItem.Kind.GENDER).first()
+        photo = io.BytesIO()
+        Image.new("RGB", (320, 200), (225, 232, 240)).save(photo, format="PNG")
+        for number, (customer, state) in enumerate(
+            zip(customers, ("open", "submitted", "rejected", "approved"), strict=False)
+        ):
+            enrollment = enrollment_services.enrollment_create(
+                customer=customer, class_list=python_class, by=consultant
+            )
+            if state == "open":
+                continue
+            for kind in (EnrollmentDocument.Kind.ID_FRONT, EnrollmentDocument.Kind.ID_BACK):
+                enrollment_services.enrollment_document_add(
+                    enrollment=enrollment, data=photo.getvalue(), filename=f"{kind}.png", kind=kind
+                )
+            first_17 = f"11010819980{number + 1}0{number + 1}123"[:17]
+            id_number = first_17 + id_check_digit(first_17)
+            values = {
+                "id_number": id_number,
+                "gender": gender,
+                "birthday": birthday_from_id(id_number),
+                "emergency_contact": "家长",
+                "emergency_phone": "+8613900000000",
+                "address": "北京市昌平区沙河镇",
+                "email": f"student{customer.pk}@demo.educrm.local",
+            }
+            enrollment_services.enrollment_submit(
+                enrollment=enrollment,
+                values=values,
+                contract_text=enrollment_services.contract_for(enrollment),
+                ip="127.0.0.1",
+            )
+            if state == "rejected":
+                enrollment_services.enrollment_reject(
+                    enrollment=enrollment, by=reviewer, reason="身份证照片不清晰，请重新上传。"
+                )
+            elif state == "approved":
+                enrollment_services.enrollment_approve(
+                    enrollment=enrollment,
+                    by=reviewer,
+                    may_exceed_capacity=True,
+                    base_url="http://127.0.0.1:8000/",
+                )
+        self.stdout.write(f"Enrolled {len(customers)} demo customers (open, submitted, rejected, approved).")
 
     def _class(self, course, campus, semester, start, graduate, teacher, adviser):
         class_list, created = ClassList.objects.get_or_create(
