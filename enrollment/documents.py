@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import warnings
 
 from django.conf import settings
@@ -20,13 +21,17 @@ from PIL import Image
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 NAME_LIMIT = 100
-UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+UNSAFE_NAME = re.compile(r"[/\\:*?\"<>|]")
 
 
 def display_name(raw: str) -> str:
     """`../../x.py` -> `x.py`; control characters and path separators removed; at most 100
     characters, keeping the extension."""
-    name = UNSAFE_NAME.sub("", (raw or "").replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    base = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Control and format characters (C0, C1, right-to-left overrides that disguise an
+    # extension, zero-width marks) go, with the characters Windows forbids in names.
+    visible = "".join(char for char in base if not unicodedata.category(char).startswith("C"))
+    name = UNSAFE_NAME.sub("", visible).strip(" .")
     if len(name) > NAME_LIMIT:
         stem, dot, extension = name.rpartition(".")
         name = (

@@ -225,24 +225,28 @@ def enrollment_approve(
     the existing one reused), the class joined, the customer signed (with an ownership event);
     the email with the set-password link goes out once the transaction commits. A conditional
     UPDATE makes a second reviewer's approval a refusal, never a second account."""
+    # Lock the customer (one student per customer, even when two of their enrollments are
+    # approved at once) and the class (its last seat); SQLite's IMMEDIATE transactions are serial.
+    list(Customer.objects.select_for_update().filter(pk=enrollment.customer_id).values_list("pk", flat=True))
     class_list = ClassList.objects.select_for_update().get(pk=enrollment.class_list_id)
+    waiting = Enrollment.objects.filter(pk=enrollment.pk, status=Status.SUBMITTED)
+    if not waiting.exists():
+        raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
     if seats_taken(class_list) >= class_list.capacity and not may_exceed_capacity:
         raise EnrollmentRefused(
             gettext("%(class)s is full; approving beyond its capacity needs a manager or an administrator.")
             % {"class": class_list}
         )
     now = timezone.now()
-    approved = Enrollment.objects.filter(pk=enrollment.pk, status=Status.SUBMITTED).update(
-        status=Status.APPROVED, reviewed_by=by, reviewed_at=now
-    )
-    if not approved:
+    if not waiting.update(status=Status.APPROVED, reviewed_by=by, reviewed_at=now):
         raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
     enrollment.refresh_from_db()
     student, created = _student_for(enrollment)
     student.classes.add(class_list)
-    customer = enrollment.customer
+    customer = Customer.objects.select_related("consultant").get(pk=enrollment.customer_id)
     if customer.status != Customer.Status.SIGNED:
-        Customer.objects.filter(pk=customer.pk).update(status=Customer.Status.SIGNED, updated_at=now)
+        customer.status, customer._history_user = Customer.Status.SIGNED, by
+        customer.save(update_fields=["status", "updated_at"])
         OwnershipEvent.objects.create(
             customer=customer,
             kind=OwnershipEvent.Kind.SIGN,
@@ -296,10 +300,12 @@ def payment_record(
             payment = Payment.objects.create(
                 enrollment=enrollment, consultant=by, request_key=request_key, **values
             )
-    except IntegrityError:
-        existing = Payment.objects.filter(request_key=request_key, enrollment=enrollment).first()
+    except IntegrityError as error:
+        existing = Payment.objects.filter(request_key=request_key).first()
         if existing is None:
             raise
+        if existing.enrollment_id != enrollment.pk:
+            raise EnrollmentRefused(gettext("This form was already used; reload the page.")) from error
         return existing, False
     return payment, True
 

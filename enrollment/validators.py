@@ -2,12 +2,13 @@
 real date of birth, the last a check digit (0-9 or X) over the first 17."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-ID_PATTERN = re.compile(r"^[1-9]\d{16}[\dX]$")
+ID_PATTERN = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_DIGITS = "10X98765432"
 
@@ -19,8 +20,9 @@ def id_check_digit(first_17: str) -> str:
 
 
 def normalize_id_number(raw: str) -> str:
-    """Upper-case, spaces removed, validated; ValidationError says what is wrong."""
-    value = re.sub(r"\s+", "", raw or "").upper()
+    """Upper-case, spaces removed, full-width characters (phone keyboards type them) made ASCII,
+    validated; ValidationError says what is wrong."""
+    value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).upper()
     if not ID_PATTERN.match(value):
         raise ValidationError(
             _("An ID card number has 18 characters: 17 digits and a digit or X."), code="format"

@@ -36,6 +36,7 @@ from enrollment.services import EnrollmentRefused
 from enrollment.tokens import SALT, enrollment_for_token, enrollment_token
 from enrollment.validators import birthday_from_id, id_check_digit, normalize_id_number
 from rbac.defaults import STUDENT
+from rbac.models import Role
 from tests.crm.test_concurrency import run_together
 from tests.enrollment.conftest import (
     ID_NUMBER,
@@ -129,11 +130,11 @@ CHECKSUM = "This ID card number's check digit is wrong; check it for a typing er
         "11010519491231A02X",  # a letter
         "01010519491231002X",  # no region code starts with 0
         "11010519491231002Y",
-        "１１０１０５１９４９１２３１００２Ｘ",  # full-width characters
         "110105-19491231-002X",
     ],
 )
 def test_a_malformed_id_number_is_refused_with_the_format_message(raw):
+    # (Full-width digits are not malformed: phone keyboards type them, and they are made ASCII.)
     error = refusal(normalize_id_number, raw)
     assert error.code == "format"
     assert error.messages == [FORMAT]
@@ -179,8 +180,9 @@ def test_a_typing_error_in_the_digits_is_caught_by_the_check_digit():
 @pytest.mark.parametrize(
     "digits",
     [
-        "１０１０５１９４９１２３１００２",  # full-width digits, as a Chinese phone keyboard may type
-        "١٠١٠٥١٩٤٩١٢٣١٠٠٢",  # Arabic-Indic digits
+        # Full-width digits, as a Chinese phone keyboard may type them.
+        pytest.param("１０１０５１９４９１２３１００２", id="full-width"),
+        pytest.param("١٠١٠٥١٩٤٩١٢٣١٠٠٢", id="arabic-indic"),
     ],
 )
 def test_an_id_number_with_non_ascii_digits_is_refused_or_normalised_to_ascii(digits):
@@ -882,7 +884,13 @@ def test_approval_creates_the_student_account_joins_the_class_and_signs_the_cust
     assert len(mailoutbox) == 1
 
 
-def test_the_set_password_email_goes_out_only_on_commit_with_a_working_link(
+def password_links(body: str) -> list:
+    """The set-password links in an email, resolved."""
+    links = [resolve(urlparse(link).path) for link in re.findall(r"http://testserver/\S+", body)]
+    return [match for match in links if match.view_name == "accounts:password-reset-confirm"]
+
+
+def test_the_approval_email_goes_out_only_on_commit_with_a_working_set_password_link(
     world, submitted, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
@@ -895,12 +903,10 @@ def test_the_set_password_email_goes_out_only_on_commit_with_a_working_link(
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == ["sale@example.test"]
-    assert email.subject == "Your EduCRM account is ready"
+    assert email.subject == f"Enrollment confirmed: {world.class_a}"
+    assert f"Your enrollment in {world.class_a} (Python全栈开发) succeeded." in email.body
     assert "13800000002" in email.body
-    links = re.findall(r"http://testserver/\S+", email.body)
-    assert len(links) == 1, email.body
-    match = resolve(urlparse(links[0]).path)
-    assert match.view_name == "accounts:password-reset-confirm"
+    [match] = password_links(email.body)
     assert force_str(urlsafe_base64_decode(match.kwargs["uidb64"])) == str(student.user.pk)
     assert default_token_generator.check_token(student.user, match.kwargs["token"])
 
@@ -934,13 +940,25 @@ def test_a_second_approval_is_refused_and_makes_no_second_account(
     assert len(mailoutbox) == 1
 
 
-def test_a_second_class_reuses_the_student(world, submitted, student_values):
-    student = approve(submitted, world.finance)
+def test_a_second_class_reuses_the_student(
+    world, submitted, student_values, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        student = approve(submitted, world.finance)
     users = User.objects.count()
     second = services.enrollment_create(customer=world.sales_lead, class_list=world.class_b, by=world.sales)
-    assert submit(second, student_values)
+    assert submit(second, {**student_values, "email": "new-address@example.test"})
 
-    again = approve(second, world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = approve(second, world.admin)
+
+    # The second email confirms the new class; the account exists, so no set-password link.
+    assert [email.subject for email in mailoutbox] == [
+        f"Enrollment confirmed: {world.class_a}",
+        f"Enrollment confirmed: {world.class_b}",
+    ]
+    assert mailoutbox[1].to == ["sale@example.test"]
+    assert password_links(mailoutbox[1].body) == []
 
     assert again.pk == student.pk
     assert User.objects.count() == users
@@ -1006,6 +1024,49 @@ def test_approval_beyond_capacity_needs_the_right_to_exceed_it(world, student_va
 
     assert list(student.classes.all()) == [world.class_a]
     assert services.seats_taken(world.class_a) == 2
+
+
+def test_a_failed_approval_writes_nothing(world, submitted, mailoutbox, django_capture_on_commit_callbacks):
+    """Account, class, customer and email are one transaction: a failure half-way (here the
+    student role is missing) leaves the enrollment waiting for review and nothing created."""
+    Role.objects.filter(slug=STUDENT).update(slug="learner")
+    users = User.objects.count()
+    row = enrollment_row(submitted)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Role.DoesNotExist):
+        approve(submitted, world.finance)
+
+    assert enrollment_row(submitted) == row
+    assert User.objects.count() == users
+    assert not Student.objects.exists()
+    assert Customer.objects.get(pk=world.sales_lead.pk).status == Customer.Status.UNSIGNED
+    assert not OwnershipEvent.objects.filter(kind=OwnershipEvent.Kind.SIGN).exists()
+    assert mailoutbox == []
+
+
+def test_two_approvals_into_the_last_seat_at_once_fill_it_once(shared_db, world, student_values):
+    ClassList.objects.filter(pk=world.class_a.pk).update(capacity=1)
+    world.class_a.refresh_from_db()
+    enrollments = []
+    for customer in (world.sales_lead, world.sales2_lead):
+        enrollment = services.enrollment_create(customer=customer, class_list=world.class_a, by=world.sales)
+        assert submit(enrollment, student_values)
+        enrollments.append(enrollment)
+
+    def approve_one(enrollment, reviewer):
+        return lambda: approve(Enrollment.objects.get(pk=enrollment.pk), reviewer)
+
+    outcomes = run_together(
+        [approve_one(enrollments[0], world.finance), approve_one(enrollments[1], world.admin)]
+    )
+
+    students = [outcome for outcome in outcomes if isinstance(outcome, Student)]
+    refused = [outcome for outcome in outcomes if not isinstance(outcome, Student)]
+    assert len(students) == 1 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], EnrollmentRefused), refused
+    assert "is full" in str(refused[0])
+    assert services.seats_taken(world.class_a) == 1
+    assert Student.objects.count() == 1
 
 
 def test_two_reviewers_approving_at_once_make_one_account(shared_db, world, submitted, mailoutbox):
@@ -1167,3 +1228,7 @@ def test_the_balance_never_owes_less_than_nothing(world, enrollment):
     assert balance["paid"] == Decimal("20000")
     assert balance["owed"] == Decimal("0")
     assert services.enrollment_balance(other)["paid"] == Decimal("0")
+
+
+def test_a_full_width_id_number_typed_on_a_phone_is_stored_in_ascii():
+    assert normalize_id_number("１１０１０５１９４９１２３１００２ｘ") == ID_NUMBER
