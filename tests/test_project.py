@@ -15,6 +15,7 @@ from django.urls import reverse
 import config.settings as project_settings
 from accounts.models import Department, User
 from crm.models import Campus, ClassList, Course, DictItem
+from enrollment.models import Enrollment, Student
 from rbac.models import PermissionEntry, Role
 from tests.conftest import make_client
 
@@ -85,6 +86,8 @@ def _counts() -> dict[str, object]:
         "dictionary": DictItem.objects.count(),
         "sources": DictItem.objects.filter(kind=DictItem.Kind.SOURCE).count(),
         "passwords": sorted(User.objects.values_list("password", flat=True)),
+        "enrollments": sorted(Enrollment.objects.values_list("status", flat=True)),
+        "students": Student.objects.count(),
     }
 
 
@@ -92,7 +95,9 @@ def _counts() -> dict[str, object]:
 def test_seeddemo_is_idempotent():
     call_command("seeddemo", stdout=StringIO())
     first = _counts()
-    assert first["users"] == 8
+    assert first["users"] == 9  # the eight demo logins and the student of the approved enrollment
+    assert first["enrollments"] == ["approved", "open", "rejected", "submitted"]
+    assert first["students"] == 1
     assert first["sources"] == 16
     assert first["classes"] == 2
     assert first["campuses"] == 2
