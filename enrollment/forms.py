@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.forms import dictionary_choices
 from crm.models import ClassList, DictItem
 from crm.normalize import normalize_phone
-from enrollment.models import Enrollment, EnrollmentDocument
+from enrollment.models import Enrollment, EnrollmentDocument, Payment
 from enrollment.services import STUDENT_FIELDS
 from enrollment.validators import birthday_from_id, normalize_id_number
 
@@ -85,4 +85,35 @@ class RejectForm(forms.Form):
         label=_("Reason (the student sees it)"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+
+class PaymentForm(forms.ModelForm):
+    """A payment as the consultant records it. `request_key` is made when the form is shown and
+    posted back, so a double click or a replay records it once."""
+
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Payment
+        fields = ["kind", "amount", "paid_at", "note"]
+        widgets = {"paid_at": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].widget.attrs.update(min="0.01", step="0.01")
+        self.initial.setdefault("paid_at", timezone.localdate())
+
+    def clean_paid_at(self):
+        paid_at = self.cleaned_data["paid_at"]
+        if paid_at > timezone.localdate():
+            raise forms.ValidationError(_("A payment cannot be dated in the future."))
+        return paid_at
+
+
+class PaymentRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )

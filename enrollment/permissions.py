@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from crm.selectors import OWNER_CODENAME
-from rbac.defaults import ADMIN, FINANCE, SALES, SALES_MANAGER
+from rbac.defaults import ADMIN, FINANCE, SALES, SALES_MANAGER, STUDENT
 from rbac.registry import register
 
 CONSULTANTS = (SALES_MANAGER, SALES)
@@ -75,4 +75,52 @@ register(
     methods=(),
     parent="enrollment.enrollment_review",
     default_roles=(ADMIN, SALES_MANAGER),
+)
+
+# Payments: consultants record them (pending); finance confirms or rejects each one.
+register(
+    "enrollment.payment_create",
+    _("Record payments"),
+    "enrollment:payment-create",
+    methods=WRITE,
+    parent="enrollment.enrollment_list",
+    default_roles=CONSULTANTS,
+)
+register(
+    "enrollment.payment_queue",
+    _("View payments to confirm"),
+    "enrollment:payment-queue",
+    menu="enrollment",
+    menu_label=_("Payments to confirm"),
+    icon="cash-coin",
+    order=30,
+    default_roles=REVIEWERS,
+)
+for action, label in (("confirm", _("Confirm payments")), ("reject", _("Reject payments"))):
+    register(
+        f"enrollment.payment_{action}",
+        label,
+        f"enrollment:payment-{action}",
+        methods=("POST",),
+        parent="enrollment.payment_queue",
+        default_roles=REVIEWERS,
+    )
+
+# The student's own enrollments and accepted contracts (the selector only returns their own).
+register(
+    "enrollment.my_enrollments",
+    _("See own enrollments and contracts (students)"),
+    "enrollment:my-enrollments",
+    menu="enrollment",
+    menu_label=_("My enrollments"),
+    icon="file-earmark-text",
+    order=40,
+    default_roles=(STUDENT,),
+)
+register(
+    "enrollment.my_contract",
+    _("Read and print own contracts (students)"),
+    "enrollment:my-contract",
+    parent="enrollment.my_enrollments",
+    default_roles=(STUDENT,),
 )

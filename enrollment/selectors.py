@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from crm.models import ClassList
 from crm.selectors import customers_visible_to
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, Payment
 from enrollment.services import classes_with_seats
 
 REVIEWER_CODENAME = "enrollment.enrollment_review"
@@ -31,4 +31,22 @@ def classes_open_for_enrollment() -> QuerySet[ClassList]:
         ClassList.objects.filter(is_active=True)
         .select_related("course", "campus")
         .order_by("start_date", "id")
+    )
+
+
+def payments_for_review() -> QuerySet[Payment]:
+    """Every payment, for finance (which works for the whole school)."""
+    return Payment.objects.select_related(
+        "enrollment__customer",
+        "enrollment__class_list__course",
+        "enrollment__class_list__campus",
+        "consultant",
+        "confirmed_by",
+    )
+
+
+def enrollments_of_student(user) -> QuerySet[Enrollment]:
+    """The signed-in student's own enrollments (none for anyone who is not a student)."""
+    return Enrollment.objects.filter(customer__student__user=user).select_related(
+        "class_list__course", "class_list__campus", "consultant"
     )

@@ -1,5 +1,7 @@
 """Enrollment: the consultant makes a link, the student fills it in on a phone, finance reviews."""
 
+import uuid
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -16,8 +18,15 @@ from common.access import public
 from crm import selectors as crm_selectors
 from enrollment import selectors, services
 from enrollment.documents import too_large_message
-from enrollment.forms import DocumentUploadForm, EnrollmentApplyForm, EnrollmentCreateForm, RejectForm
-from enrollment.models import Enrollment, EnrollmentDocument
+from enrollment.forms import (
+    DocumentUploadForm,
+    EnrollmentApplyForm,
+    EnrollmentCreateForm,
+    PaymentForm,
+    PaymentRejectForm,
+    RejectForm,
+)
+from enrollment.models import Enrollment, EnrollmentDocument, Payment
 from enrollment.tokens import enrollment_for_token, enrollment_token
 
 # Requests per minute one address may make to the public link pages.
@@ -75,6 +84,9 @@ def enrollment_detail(request, pk: int):
         "link": link,
         "qr": segno.make(link, error="m").svg_data_uri(scale=5) if link else "",
         "documents": enrollment.documents.all(),
+        "payments": enrollment.payments.select_related("consultant", "confirmed_by"),
+        "balance": services.enrollment_balance(enrollment),
+        "can_record_payment": request.rbac.allows("enrollment:payment-create"),
         "can_review": can_review,
         "can_regenerate": bool(link) and request.rbac.allows("enrollment:enrollment-link-regenerate"),
         "can_open_customer": request.rbac.allows("crm:customer-detail"),
@@ -110,6 +122,93 @@ def enrollment_document(request, pk: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- The student, signed in -------------------------------------------------------------------
+def my_enrollments(request):
+    rows = [
+        (enrollment, services.enrollment_balance(enrollment))
+        for enrollment in selectors.enrollments_of_student(request.user)
+    ]
+    return render(request, "enrollment/my_enrollments.html", {"rows": rows, "title": _("My enrollments")})
+
+
+def my_contract(request, pk: int):
+    """The contract exactly as the student accepted it, printable (the browser saves it as PDF)."""
+    enrollment = get_object_or_404(
+        selectors.enrollments_of_student(request.user), pk=pk, agreed_at__isnull=False
+    )
+    return render(request, "enrollment/my_contract.html", {"enrollment": enrollment, "title": _("Contract")})
+
+
+# --- Payments ---------------------------------------------------------------------------------
+def payment_create(request, pk: int):
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=_reviews_all(request))
+    form = PaymentForm(request.POST or None, initial={"request_key": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ("kind", "amount", "paid_at", "note")}
+        try:
+            _payment, created = services.payment_record(
+                enrollment=enrollment,
+                values=values,
+                by=request.user,
+                request_key=form.cleaned_data["request_key"],
+            )
+        except services.EnrollmentRefused as error:
+            messages.error(request, str(error))
+        else:
+            if created:
+                messages.success(request, _("Recorded; finance will confirm it."))
+            else:
+                messages.info(request, _("This payment was recorded already."))
+            return redirect("enrollment:enrollment-detail", pk)
+    context = {"enrollment": enrollment, "form": form, "title": _("Record a payment")}
+    return render(request, "enrollment/payment_form.html", context)
+
+
+def payment_queue(request):
+    payments = selectors.payments_for_review().order_by("created_at", "id")
+    pending = payments.filter(status=Payment.Status.PENDING)
+    decided = selectors.payments_for_review().exclude(status=Payment.Status.PENDING).order_by("-confirmed_at")
+    context = {
+        "pending": pending[:200],
+        "decided": decided[:20],
+        "reject_form": PaymentRejectForm(),
+        "title": _("Payments to confirm"),
+    }
+    return render(request, "enrollment/payment_queue.html", context)
+
+
+@require_POST
+def payment_confirm(request, pk: int):
+    payment = get_object_or_404(selectors.payments_for_review(), pk=pk)
+    try:
+        services.payment_confirm(payment=payment, by=request.user)
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Confirmed ¥%(amount)s from %(name)s.")
+            % {"amount": payment.amount, "name": payment.enrollment.customer.name},
+        )
+    return redirect("enrollment:payment-queue")
+
+
+@require_POST
+def payment_reject(request, pk: int):
+    payment = get_object_or_404(selectors.payments_for_review(), pk=pk)
+    form = PaymentRejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason; nothing was changed."))
+        return redirect("enrollment:payment-queue")
+    try:
+        services.payment_reject(payment=payment, by=request.user, reason=form.cleaned_data["reason"])
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Rejected; the consultant sees your reason."))
+    return redirect("enrollment:payment-queue")
 
 
 # --- Review -----------------------------------------------------------------------------------

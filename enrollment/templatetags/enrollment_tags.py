@@ -1,6 +1,7 @@
 from django import template
 
 from crm.normalize import format_phone
+from enrollment.services import enrollment_balance
 
 register = template.Library()
 
@@ -9,3 +10,16 @@ register = template.Library()
 def phone(value: str) -> str:
     """A stored E.164 phone as people read it: `138 0013 8000`."""
     return format_phone(value or "")
+
+
+@register.inclusion_tag("enrollment/partials/customer_enrollments.html", takes_context=True)
+def customer_enrollments(context, customer):
+    """The enrollments of a customer with what each has paid and still owes (customer page)."""
+    enrollments = customer.enrollments.select_related("class_list__course", "class_list__campus")
+    rows = [(enrollment, enrollment_balance(enrollment)) for enrollment in enrollments]
+    request = context["request"]
+    return {
+        "rows": rows,
+        "customer": customer,
+        "can_open": request.rbac.allows("enrollment:enrollment-detail"),
+    }

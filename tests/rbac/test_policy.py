@@ -263,16 +263,22 @@ MANAGER_SALES_MENU = {
     "crm.dict_item_list_sources",
 }
 ENROLLMENT_MENU = {"enrollment": {"enrollment.enrollment_list"}}
-REVIEWER_MENU = {"enrollment": {"enrollment.enrollment_list", "enrollment.enrollment_review"}}
+REVIEWER_MENU = {
+    "enrollment": {"enrollment.enrollment_list", "enrollment.enrollment_review", "enrollment.payment_queue"}
+}
 EXPECTED_MENUS = {
     "admin": {**ADMIN_MENU, **REVIEWER_MENU},
     "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
     "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
     "finance": REVIEWER_MENU,
     "teacher": {},
-    "student": {},
+    "student": {"enrollment": {"enrollment.my_enrollments"}},
     "outsider": {},
-    "superuser": {**ADMIN_MENU, "sales": MANAGER_SALES_MENU, **REVIEWER_MENU},
+    "superuser": {
+        **ADMIN_MENU,
+        "sales": MANAGER_SALES_MENU,
+        "enrollment": {*REVIEWER_MENU["enrollment"], "enrollment.my_enrollments"},
+    },
 }
 
 

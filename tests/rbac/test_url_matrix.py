@@ -117,6 +117,52 @@ def enrollment_document(world, user):
     return {"pk": _document(world).pk}
 
 
+def pending_payment(world, user):
+    import uuid
+    from datetime import date
+    from decimal import Decimal
+
+    from enrollment.models import Payment
+
+    payment = Payment.objects.create(
+        enrollment=_enrollment(world),
+        kind=Payment.Kind.DEPOSIT,
+        amount=Decimal("2000"),
+        paid_at=date(2026, 11, 1),
+        consultant=world.sales,
+        request_key=uuid.uuid4(),
+    )
+    return {"pk": payment.pk}
+
+
+def student_contract(world, user):
+    """An accepted enrollment of the requesting user, made a student for it (the page shows only
+    one's own contracts, so the superuser needs one of their own too)."""
+    from django.utils import timezone
+
+    from crm.models import Customer
+    from enrollment.models import Student
+
+    owner = user or world.student
+    student = Student.objects.filter(user=owner).first()
+    if student is None:
+        customer = Customer.objects.create(
+            name="吴同学",
+            phone=f"+86139{owner.pk:08d}",
+            source=world.source,
+            consulted_on=timezone.localdate(),
+        )
+        student = Student.objects.create(user=owner, customer=customer)
+    enrollment = student.customer.enrollments.first()
+    if enrollment is None:
+        from enrollment.services import enrollment_create
+
+        enrollment = enrollment_create(customer=student.customer, class_list=world.class_a, by=world.sales)
+        enrollment.agreed_at, enrollment.contract_text = timezone.now(), "合同"
+        enrollment.save()
+    return {"pk": enrollment.pk}
+
+
 def enrollment_link(world, user):
     from enrollment.tokens import enrollment_token
 
@@ -310,8 +356,14 @@ EXPECTED: list[Case] = [
     post("enrollment:enrollment-link-regenerate", CONSULTANTS, kwargs=own_enrollment),
     Case("enrollment:enrollment-document", ENROLLMENT_READERS, kwargs=enrollment_document),
     Case("enrollment:enrollment-review-list", REVIEWERS),
+    Case("enrollment:payment-create", CONSULTANTS, kwargs=own_enrollment),
+    Case("enrollment:payment-queue", REVIEWERS),
+    post("enrollment:payment-confirm", REVIEWERS, kwargs=pending_payment),
+    post("enrollment:payment-reject", REVIEWERS, kwargs=pending_payment, data={"reason": "Not received"}),
     post("enrollment:enrollment-approve", REVIEWERS, kwargs=own_enrollment),
     post("enrollment:enrollment-reject", REVIEWERS, kwargs=own_enrollment, data={"reason": "No photo"}),
+    Case("enrollment:my-enrollments", frozenset({"student"})),
+    Case("enrollment:my-contract", frozenset({"student"}), kwargs=student_contract),
     Case("enrollment:apply", PUBLIC, kwargs=enrollment_link),
     post("enrollment:apply-document-upload", PUBLIC, kwargs=enrollment_link, ok=200, anonymous=200),
     post("enrollment:apply-document-delete", PUBLIC, kwargs=enrollment_link_document, anonymous=302),
