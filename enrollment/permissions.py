@@ -59,6 +59,8 @@ register(
     order=20,
     default_roles=REVIEWERS,
 )
+# Sales managers may approve too, within their data scope: a class at capacity needs them (or
+# an administrator) to take one more student.
 for action, label in (("approve", _("Approve enrollments")), ("reject", _("Reject enrollments"))):
     register(
         f"enrollment.enrollment_{action}",
@@ -66,7 +68,7 @@ for action, label in (("approve", _("Approve enrollments")), ("reject", _("Rejec
         f"enrollment:enrollment-{action}",
         methods=("POST",),
         parent="enrollment.enrollment_review",
-        default_roles=REVIEWERS,
+        default_roles=(*REVIEWERS, SALES_MANAGER),
     )
 register(
     "enrollment.enrollment_approve_over_capacity",

@@ -222,7 +222,7 @@ def enrollment_review_list(request):
 
 @require_POST
 def enrollment_approve(request, pk: int):
-    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=True)
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=_reviews_all(request))
     try:
         student = services.enrollment_approve(
             enrollment=enrollment,
@@ -243,7 +243,7 @@ def enrollment_approve(request, pk: int):
 
 @require_POST
 def enrollment_reject(request, pk: int):
-    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=True)
+    enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=_reviews_all(request))
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the student a reason; nothing was changed."))

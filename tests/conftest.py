@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -59,6 +60,12 @@ def _fast_password_hashing(request, settings):
 def tasks_run_inline(settings):
     """Background tasks run inline in tests, inside the request or call that queues them."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache holds rate-limit counters; each test starts without any."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

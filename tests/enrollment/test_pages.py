@@ -191,3 +191,33 @@ def test_documents_are_not_served_to_others(world, enrollment):
     assert make_client(world.sales2).get(url).status_code == 404
     assert make_client(world.teacher).get(url).status_code == 403
     assert make_client().get(url).status_code == 302  # to the login page
+
+
+def test_the_link_is_rate_limited(world, enrollment, monkeypatch):
+    monkeypatch.setattr("enrollment.views.LINK_RATE_LIMIT", 3)
+    client, url = make_client(), reverse("enrollment:apply", args=[enrollment_token(enrollment)])
+    assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_a_manager_approves_beyond_capacity_finance_cannot(
+    world, enrollment, gender, django_capture_on_commit_callbacks
+):
+    world.class_a.capacity = 1
+    world.class_a.save()
+    other = Enrollment.objects.create(
+        customer=world.pool_lead,
+        class_list=world.class_a,
+        consultant=world.sales,
+        price=1,
+        link_expires_at=enrollment.link_expires_at,
+        status=Enrollment.Status.APPROVED,
+    )
+    assert other.pk
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.SUBMITTED)
+    url = reverse("enrollment:enrollment-approve", args=[enrollment.pk])
+    response = make_client(world.finance).post(url, follow=True)
+    assert "is full" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_client(world.manager).post(url)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.APPROVED
