@@ -287,6 +287,7 @@ def _apply_page(request, enrollment: Enrollment, token: str, form, upload_form=N
         "documents": enrollment.documents.all(),
         "document_limit": settings.ENROLLMENT_DOCUMENT_LIMIT,
         "contract": contract,
+        "contract_hash": services.contract_hash(contract),
         "editable": enrollment.is_editable_by_student,
     }
     return render(request, "enrollment/apply.html", context, status=status)
@@ -304,8 +305,11 @@ def apply(request, token: str):
         kinds = set(enrollment.documents.values_list("kind", flat=True))
         if not {EnrollmentDocument.Kind.ID_FRONT, EnrollmentDocument.Kind.ID_BACK} <= kinds:
             form.add_error(None, _("Upload the front and the back of your ID card first."))
+        contract = services.contract_for(enrollment)
+        if request.POST.get("contract_hash") != services.contract_hash(contract):
+            # The contract changed since the page was shown: what is stored must be what was read.
+            form.add_error(None, _("The contract was updated while you were reading it; read it again."))
         if form.is_valid():
-            contract = services.contract_for(enrollment)
             values = {name: form.cleaned_data[name] for name in services.STUDENT_FIELDS}
             if services.enrollment_submit(
                 enrollment=enrollment,

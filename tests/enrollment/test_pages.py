@@ -13,6 +13,7 @@ from PIL import Image
 
 from accounts.models import User
 from crm.models import Customer
+from enrollment import services
 from enrollment.models import Enrollment
 from enrollment.tokens import enrollment_token
 from tests.conftest import make_client
@@ -27,8 +28,10 @@ def png() -> bytes:
     return output.getvalue()
 
 
-def form_data(gender, **changes) -> dict:
+def form_data(enrollment, gender, **changes) -> dict:
+    """The student's form as the page posts it, with the hash of the contract it showed."""
     return {
+        "contract_hash": services.contract_hash(services.contract_for(enrollment)),
         "id_number": ID_NUMBER,
         "gender": gender.pk,
         "birthday": "1949-12-31",
@@ -92,12 +95,17 @@ def test_the_student_fills_in_the_link_and_tampering_changes_nothing(world, enro
     page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
     assert world.sales_lead.name in page and "19800" in page
     # Submitting without the ID card photos is refused.
-    response = student.post(reverse("enrollment:apply", args=[token]), form_data(gender))
+    response = student.post(reverse("enrollment:apply", args=[token]), form_data(enrollment, gender))
     assert "front and the back" in response.content.decode()
     assert upload(student, token, "id_front", png()).status_code == 302
     assert upload(student, token, "id_back", png(), "back.png").status_code == 302
     tampered = form_data(
-        gender, price="1", consultant=world.sales2.pk, status="approved", class_list=world.class_b.pk
+        enrollment,
+        gender,
+        price="1",
+        consultant=world.sales2.pk,
+        status="approved",
+        class_list=world.class_b.pk,
     )
     response = student.post(reverse("enrollment:apply", args=[token]), tampered)
     assert response.status_code == 302
@@ -112,7 +120,9 @@ def test_the_student_fills_in_the_link_and_tampering_changes_nothing(world, enro
     assert enrollment.contract_hash and enrollment.agreed_ip == "127.0.0.1"
     assert "waiting for review" in student.get(reverse("enrollment:apply", args=[token])).content.decode()
     # A replay from a second tab writes nothing.
-    student.post(reverse("enrollment:apply", args=[token]), form_data(gender, address="elsewhere"))
+    student.post(
+        reverse("enrollment:apply", args=[token]), form_data(enrollment, gender, address="elsewhere")
+    )
     enrollment.refresh_from_db()
     assert enrollment.address == "北京市海淀区"
 
@@ -121,7 +131,7 @@ def test_form_errors_are_shown_per_field_and_typed_values_kept(world, enrollment
     token = enrollment_token(enrollment)
     response = make_client().post(
         reverse("enrollment:apply", args=[token]),
-        form_data(gender, id_number="110105194912310021", agree=""),
+        form_data(enrollment, gender, id_number="110105194912310021", agree=""),
     )
     page = response.content.decode()
     assert "check digit is wrong" in page
@@ -148,7 +158,7 @@ def test_finance_approves_and_the_customer_becomes_a_student(
     student, token = make_client(), enrollment_token(enrollment)
     upload(student, token, "id_front", png())
     upload(student, token, "id_back", png())
-    student.post(reverse("enrollment:apply", args=[token]), form_data(gender))
+    student.post(reverse("enrollment:apply", args=[token]), form_data(enrollment, gender))
     finance = make_client(world.finance)
     queue = finance.get(reverse("enrollment:enrollment-review-list")).content.decode()
     assert world.sales_lead.name in queue
@@ -173,13 +183,13 @@ def test_a_rejection_reason_is_shown_to_the_student_who_fixes_and_resubmits(worl
     student, token = make_client(), enrollment_token(enrollment)
     upload(student, token, "id_front", png())
     upload(student, token, "id_back", png())
-    student.post(reverse("enrollment:apply", args=[token]), form_data(gender))
+    student.post(reverse("enrollment:apply", args=[token]), form_data(enrollment, gender))
     make_client(world.finance).post(
         reverse("enrollment:enrollment-reject", args=[enrollment.pk]), {"reason": "照片看不清"}
     )
     page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
     assert "照片看不清" in page
-    student.post(reverse("enrollment:apply", args=[token]), form_data(gender, address="上海"))
+    student.post(reverse("enrollment:apply", args=[token]), form_data(enrollment, gender, address="上海"))
     enrollment.refresh_from_db()
     assert (enrollment.status, enrollment.address) == (Enrollment.Status.SUBMITTED, "上海")
 
@@ -221,3 +231,17 @@ def test_a_manager_approves_beyond_capacity_finance_cannot(
         make_client(world.manager).post(url)
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.APPROVED
+
+
+def test_a_contract_changed_while_the_student_read_it_is_shown_again(world, enrollment, gender):
+    student, token = make_client(), enrollment_token(enrollment)
+    upload(student, token, "id_front", png())
+    upload(student, token, "id_back", png())
+    read = form_data(enrollment, gender)  # the page as the student read it
+    world.python.contract_template = "新合同 {name}"
+    world.python.save()
+    response = student.post(reverse("enrollment:apply", args=[token]), read)
+    assert "read it again" in response.content.decode()
+    assert "新合同" in response.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.OPEN
