@@ -137,7 +137,11 @@ def enrollment_document_add(
         content_type=content_type,
     )
     document.file.save("document", ContentFile(data), save=False)
-    document.save()
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)  # no row, no file
+        raise
     return document
 
 

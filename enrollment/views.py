@@ -26,7 +26,7 @@ from enrollment.forms import (
     PaymentRejectForm,
     RejectForm,
 )
-from enrollment.models import Enrollment, EnrollmentDocument, Payment
+from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
 from enrollment.tokens import enrollment_for_token, enrollment_token
 
 # Requests per minute one address may make to the public link pages.
@@ -85,6 +85,11 @@ def enrollment_detail(request, pk: int):
         "qr": segno.make(link, error="m").svg_data_uri(scale=5) if link else "",
         "documents": enrollment.documents.all(),
         "payments": enrollment.payments.select_related("consultant", "confirmed_by"),
+        "student": Student.objects.filter(customer=enrollment.customer_id)
+        .select_related("user", "customer")
+        .first()
+        if enrollment.status == Enrollment.Status.APPROVED
+        else None,
         "balance": services.enrollment_balance(enrollment),
         "can_record_payment": request.rbac.allows("enrollment:payment-create"),
         "can_review": can_review,
