@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import dictionary_choices
 from crm.models import ClassList, DictItem
-from crm.normalize import normalize_phone
+from crm.normalize import format_phone, normalize_phone
 from enrollment.models import Enrollment, EnrollmentDocument, Payment
 from enrollment.services import STUDENT_FIELDS
 from enrollment.validators import birthday_from_id, normalize_id_number
@@ -23,7 +23,10 @@ class ClassChoiceField(forms.ModelChoiceField):
 
 class EnrollmentCreateForm(forms.Form):
     class_list = ClassChoiceField(
-        queryset=ClassList.objects.none(), label=_("Class"), widget=forms.RadioSelect
+        queryset=ClassList.objects.none(),
+        label=_("Class"),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input mt-1"}),
+        error_messages={"required": _("Pick the class the customer joins.")},
     )
 
     def __init__(self, *args, classes, **kwargs):
@@ -51,6 +54,8 @@ class EnrollmentApplyForm(forms.ModelForm):
         for name in ("id_number", "gender", "birthday", "emergency_contact", "emergency_phone", "address"):
             self.fields[name].required = True
         self.fields["gender"].queryset = dictionary_choices(DictItem.Kind.GENDER, self.instance.gender)
+        if self.instance.emergency_phone and not self.is_bound:
+            self.initial["emergency_phone"] = format_phone(self.instance.emergency_phone)
 
     def clean_id_number(self) -> str:
         return normalize_id_number(self.cleaned_data["id_number"])
@@ -73,7 +78,7 @@ class EnrollmentApplyForm(forms.ModelForm):
 
 
 class DocumentUploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=EnrollmentDocument.Kind.choices, label=_("Document"))
+    kind = forms.ChoiceField(choices=EnrollmentDocument.Kind.choices, label=_("Document type"))
     file = forms.FileField(
         label=_("Photo or PDF"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),

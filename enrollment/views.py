@@ -282,13 +282,22 @@ def _open_link(request, token: str):
     return enrollment, None
 
 
+def _next_document_kind(enrollment: Enrollment) -> str:
+    """The ID card's front, then its back, then anything else."""
+    uploaded = set(enrollment.documents.values_list("kind", flat=True))
+    return next(
+        (kind for kind in EnrollmentDocument.Kind.values if kind not in uploaded),
+        EnrollmentDocument.Kind.OTHER,
+    )
+
+
 def _apply_page(request, enrollment: Enrollment, token: str, form, upload_form=None, status: int = 200):
     contract = services.contract_for(enrollment)
     context = {
         "enrollment": enrollment,
         "token": token,
         "form": form,
-        "upload_form": upload_form or DocumentUploadForm(),
+        "upload_form": upload_form or DocumentUploadForm(initial={"kind": _next_document_kind(enrollment)}),
         "documents": enrollment.documents.all(),
         "document_limit": settings.ENROLLMENT_DOCUMENT_LIMIT,
         "contract": contract,

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from crm.normalize import format_phone
@@ -10,6 +12,14 @@ register = template.Library()
 def phone(value: str) -> str:
     """A stored E.164 phone as people read it: `138 0013 8000`."""
     return format_phone(value or "")
+
+
+@register.filter
+def cny(amount) -> str:
+    """`19800` -> `¥19,800.00`."""
+    if amount in (None, ""):
+        return ""
+    return f"¥{Decimal(amount):,.2f}"
 
 
 @register.inclusion_tag("enrollment/partials/customer_enrollments.html", takes_context=True)

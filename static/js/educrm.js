@@ -33,6 +33,25 @@ document.addEventListener("DOMContentLoaded", () => {
       button.textContent = button.dataset.copied;
     });
   });
+  // Forms marked data-remember keep what was typed while another form of the page is sent (the
+  // student uploads ID photos between typing and submitting). Kept in this tab only, restored
+  // into empty fields, forgotten when the form itself is sent.
+  document.querySelectorAll("form[data-remember]").forEach((form) => {
+    const key = `educrm:${form.dataset.remember}`;
+    const fields = () => form.querySelectorAll(
+      "input:not([type=hidden]):not([type=file]):not([type=checkbox]):not([type=radio]), select, textarea",
+    );
+    const saved = JSON.parse(sessionStorage.getItem(key) || "{}");
+    fields().forEach((field) => {
+      if (!field.value && saved[field.name]) field.value = saved[field.name];
+    });
+    form.addEventListener("input", () => {
+      const values = {};
+      fields().forEach((field) => { values[field.name] = field.value; });
+      sessionStorage.setItem(key, JSON.stringify(values));
+    });
+    form.addEventListener("submit", () => sessionStorage.removeItem(key));
+  });
   // "Select all" checkboxes in permission groups.
   document.querySelectorAll("[data-check-group]").forEach((toggle) => {
     toggle.addEventListener("change", () => {

@@ -93,7 +93,7 @@ def test_the_student_fills_in_the_link_and_tampering_changes_nothing(world, enro
     student = make_client()
     token = enrollment_token(enrollment)
     page = student.get(reverse("enrollment:apply", args=[token])).content.decode()
-    assert world.sales_lead.name in page and "19800" in page
+    assert world.sales_lead.name in page and "¥19,800.00" in page
     # Submitting without the ID card photos is refused.
     response = student.post(reverse("enrollment:apply", args=[token]), form_data(enrollment, gender))
     assert "front and the back" in response.content.decode()

@@ -86,7 +86,7 @@ def test_finance_confirms_and_rejects_and_the_balance_follows(world, enrollment,
     assert deposit.status == "confirmed"
     assert services.enrollment_balance(enrollment)["owed"] == Decimal("17800")
     page = as_sales.get(reverse("enrollment:enrollment-detail", args=[enrollment.pk])).content.decode()
-    assert "still owed ¥17800" in page and "未到账" in page
+    assert "still owed ¥17,800.00" in page and "未到账" in page
 
 
 def test_only_finance_decides_payments(world, enrollment, as_sales):
@@ -130,4 +130,4 @@ def test_the_student_sees_their_enrollments_and_their_accepted_contract_only(
 def test_the_customer_page_shows_enrollments_with_what_is_owed(world, enrollment, as_sales):
     page = as_sales.get(reverse("crm:customer-detail", args=[world.sales_lead.pk])).content.decode()
     assert 'data-testid="customer-enrollments"' in page
-    assert "still owed ¥19800" in page
+    assert "still owed ¥19,800.00" in page
