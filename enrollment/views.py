@@ -93,6 +93,8 @@ def enrollment_detail(request, pk: int):
         "balance": services.enrollment_balance(enrollment),
         "can_record_payment": request.rbac.allows("enrollment:payment-create"),
         "can_review": can_review,
+        # The full ID card number is for those who review enrollments; consultants see it masked.
+        "shows_id_number": _reviews_all(request),
         "can_regenerate": bool(link) and request.rbac.allows("enrollment:enrollment-link-regenerate"),
         "can_open_customer": request.rbac.allows("crm:customer-detail"),
         "reject_form": RejectForm() if can_review else None,

@@ -15,6 +15,12 @@ def phone(value: str) -> str:
 
 
 @register.filter
+def id_masked(value: str) -> str:
+    """`11010519491231002X` -> `110105********002X`: the region and the check, not the birthday."""
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}" if len(value) > 10 else value
+
+
+@register.filter
 def cny(amount) -> str:
     """`19800` -> `¥19,800.00`."""
     if amount in (None, ""):

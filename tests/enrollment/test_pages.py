@@ -245,3 +245,13 @@ def test_a_contract_changed_while_the_student_read_it_is_shown_again(world, enro
     assert "新合同" in response.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.OPEN
+
+
+def test_only_reviewers_see_the_full_id_card_number(world, enrollment):
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        id_number=ID_NUMBER, submitted_at=enrollment.created_at
+    )
+    url = reverse("enrollment:enrollment-detail", args=[enrollment.pk])
+    consultant_page = make_client(world.sales).get(url).content.decode()
+    assert ID_NUMBER not in consultant_page and "110105********002X" in consultant_page
+    assert ID_NUMBER in make_client(world.finance).get(url).content.decode()
