@@ -249,6 +249,15 @@ def customer_trash(request):
     return render(request, "crm/customer_trash.html", {"page_obj": page, "object_list": page.object_list})
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def customer_export(request):
     """The current list with its filters, as .xlsx or .csv. The permission dictionary grants each
     `list` separately, so a consultant cannot export "all" by editing the URL."""
@@ -275,13 +284,9 @@ def customer_export(request):
     rows = exports.customer_rows(customers, contacts)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filename = f"customers-{stamp}.{file_format}"
-    if file_format == "csv":
-        response = StreamingHttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            exports.as_xlsx(rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    if file_format == "xlsx":
+        return _xlsx_response(exports.as_xlsx(rows), filename)
+    response = StreamingHttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -606,14 +611,7 @@ def allocation_update(request):
 
 
 # --- Import -----------------------------------------------------------------------------------
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEMS_SHOWN = 20  # on the finished import's page; the downloadable report has them all
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def customer_import(request):

@@ -330,12 +330,24 @@ def payment_reject(*, payment: Payment, by: User, reason: str) -> None:
     _decide(payment, by, Payment.Status.REJECTED, reason)
 
 
-def enrollment_balance(enrollment: Enrollment) -> dict[str, Decimal]:
-    """Confirmed money in, refunds out, and what is still owed on the price."""
-    confirmed = enrollment.payments.filter(status=Payment.Status.CONFIRMED)
-    totals = confirmed.aggregate(
-        received=Sum("amount", filter=~Q(kind=Payment.Kind.REFUND), default=Decimal("0")),
-        refunded=Sum("amount", filter=Q(kind=Payment.Kind.REFUND), default=Decimal("0")),
+def enrollment_balances(enrollments: list[Enrollment]) -> dict[int, dict[str, Decimal]]:
+    """For each enrollment: confirmed money in, refunds out, paid, and what is still owed on the
+    price. One query for any number of enrollments (lists show a balance per row)."""
+    totals = {e.pk: {"received": Decimal("0"), "refunded": Decimal("0")} for e in enrollments}
+    sums = (
+        Payment.objects.filter(enrollment__in=list(totals), status=Payment.Status.CONFIRMED)
+        .values("enrollment_id", "kind")
+        .annotate(total=Sum("amount"))
     )
-    paid = totals["received"] - totals["refunded"]
-    return {**totals, "paid": paid, "owed": max(enrollment.price - paid, Decimal("0"))}
+    for row in sums:
+        side = "refunded" if row["kind"] == Payment.Kind.REFUND else "received"
+        totals[row["enrollment_id"]][side] += row["total"]
+    for enrollment in enrollments:
+        balance = totals[enrollment.pk]
+        balance["paid"] = balance["received"] - balance["refunded"]
+        balance["owed"] = max(enrollment.price - balance["paid"], Decimal("0"))
+    return totals
+
+
+def enrollment_balance(enrollment: Enrollment) -> dict[str, Decimal]:
+    return enrollment_balances([enrollment])[enrollment.pk]

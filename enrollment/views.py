@@ -133,10 +133,9 @@ def enrollment_document(request, pk: int):
 
 # --- The student, signed in -------------------------------------------------------------------
 def my_enrollments(request):
-    rows = [
-        (enrollment, services.enrollment_balance(enrollment))
-        for enrollment in selectors.enrollments_of_student(request.user)
-    ]
+    enrollments = list(selectors.enrollments_of_student(request.user))
+    balances = services.enrollment_balances(enrollments)
+    rows = [(enrollment, balances[enrollment.pk]) for enrollment in enrollments]
     return render(request, "enrollment/my_enrollments.html", {"rows": rows, "title": _("My enrollments")})
 
 
@@ -174,9 +173,9 @@ def payment_create(request, pk: int):
 
 
 def payment_queue(request):
-    payments = selectors.payments_for_review().order_by("created_at", "id")
-    pending = payments.filter(status=Payment.Status.PENDING)
-    decided = selectors.payments_for_review().exclude(status=Payment.Status.PENDING).order_by("-confirmed_at")
+    payments = selectors.payments_for_review()
+    pending = payments.filter(status=Payment.Status.PENDING).order_by("created_at", "id")
+    decided = payments.exclude(status=Payment.Status.PENDING).order_by("-confirmed_at")
     context = {
         "pending": pending[:200],
         "decided": decided[:20],

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 
 from crm.normalize import format_phone
-from enrollment.services import enrollment_balance
+from enrollment.services import enrollment_balances
 
 register = template.Library()
 
@@ -31,8 +31,9 @@ def cny(amount) -> str:
 @register.inclusion_tag("enrollment/partials/customer_enrollments.html", takes_context=True)
 def customer_enrollments(context, customer):
     """The enrollments of a customer with what each has paid and still owes (customer page)."""
-    enrollments = customer.enrollments.select_related("class_list__course", "class_list__campus")
-    rows = [(enrollment, enrollment_balance(enrollment)) for enrollment in enrollments]
+    enrollments = list(customer.enrollments.select_related("class_list__course", "class_list__campus"))
+    balances = enrollment_balances(enrollments)
+    rows = [(enrollment, balances[enrollment.pk]) for enrollment in enrollments]
     request = context["request"]
     return {
         "rows": rows,

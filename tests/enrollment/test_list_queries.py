@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Customer
-from enrollment.models import Enrollment, Payment
+from enrollment.models import Enrollment, Payment, Student
 from tests.conftest import make_client
 
 
@@ -80,3 +80,22 @@ def test_enrollment_lists_do_not_grow_with_their_rows(world, role, url_name, exp
     assert queries(client, url) == expected
     enrollments(world, 30, start=100)
     assert queries(client, url) == expected
+
+
+def test_a_students_enrollments_with_balances_take_the_same_queries_for_one_or_many(world):
+    student = Student.objects.create(user=world.student, customer=world.sales_lead)
+    client, url = make_client(world.student), reverse("enrollment:my-enrollments")
+    enroll = Enrollment(
+        customer=world.sales_lead, class_list=world.class_a, consultant=world.sales, price=Decimal("19800")
+    )
+    enroll.link_expires_at = timezone.now()
+    enroll.save()
+    one = queries(client, url)
+    Enrollment.objects.create(
+        customer=student.customer,
+        class_list=world.class_b,
+        consultant=world.sales,
+        price=Decimal("16800"),
+        link_expires_at=timezone.now(),
+    )
+    assert queries(client, url) == one

@@ -7,17 +7,25 @@ default grant, a view marked public by mistake or a new unlisted view makes this
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from itertools import count
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Notification, User
 from common.access import AUTHENTICATED, PUBLIC, access_marker
-from crm.models import CustomerImport
+from crm.models import Customer, CustomerImport
+from enrollment.models import EnrollmentDocument, Payment, Student
+from enrollment.services import enrollment_create
+from enrollment.tokens import enrollment_token
 from rbac.checks import iter_url_patterns
 from rbac.models import Role
 from rbac.registry import registry
@@ -90,8 +98,6 @@ def own_import(world, user):
 
 
 def _enrollment(world):
-    from enrollment.services import enrollment_create
-
     existing = world.sales_lead.enrollments.first()
     return existing or enrollment_create(customer=world.sales_lead, class_list=world.class_a, by=world.sales)
 
@@ -101,10 +107,6 @@ def own_enrollment(world, user):
 
 
 def _document(world):
-    from django.core.files.base import ContentFile
-
-    from enrollment.models import EnrollmentDocument
-
     document = EnrollmentDocument(
         enrollment=_enrollment(world), original_name="id.pdf", size=9, content_type="application/pdf"
     )
@@ -118,12 +120,6 @@ def enrollment_document(world, user):
 
 
 def pending_payment(world, user):
-    import uuid
-    from datetime import date
-    from decimal import Decimal
-
-    from enrollment.models import Payment
-
     payment = Payment.objects.create(
         enrollment=_enrollment(world),
         kind=Payment.Kind.DEPOSIT,
@@ -138,11 +134,6 @@ def pending_payment(world, user):
 def student_contract(world, user):
     """An accepted enrollment of the requesting user, made a student for it (the page shows only
     one's own contracts, so the superuser needs one of their own too)."""
-    from django.utils import timezone
-
-    from crm.models import Customer
-    from enrollment.models import Student
-
     owner = user or world.student
     student = Student.objects.filter(user=owner).first()
     if student is None:
@@ -155,8 +146,6 @@ def student_contract(world, user):
         student = Student.objects.create(user=owner, customer=customer)
     enrollment = student.customer.enrollments.first()
     if enrollment is None:
-        from enrollment.services import enrollment_create
-
         enrollment = enrollment_create(customer=student.customer, class_list=world.class_a, by=world.sales)
         enrollment.agreed_at, enrollment.contract_text = timezone.now(), "合同"
         enrollment.save()
@@ -164,8 +153,6 @@ def student_contract(world, user):
 
 
 def enrollment_link(world, user):
-    from enrollment.tokens import enrollment_token
-
     return {"token": enrollment_token(_enrollment(world))}
 
 
