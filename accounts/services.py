@@ -61,6 +61,14 @@ def user_send_password_email(*, user: User, base_url: str, welcome: bool = False
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
+def site_gettext(message: str, **values) -> str:
+    """`message` translated into the school's language (settings.LANGUAGE_CODE), for texts stored
+    for others to read later, such as notifications. Callers mark `message` with gettext_noop so
+    makemessages finds it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % values
+
+
 def notification_send(*, recipient: User, text: str, link: str = "") -> Notification:
     """Store a notification. Callers translate `text` in the site language (settings.LANGUAGE_CODE),
     not the language of whoever triggered it, since users have no language of their own yet."""

@@ -243,6 +243,10 @@ ENROLLMENT_LINK_DAYS = int(os.environ.get("ENROLLMENT_LINK_DAYS", "7"))
 ENROLLMENT_DOCUMENT_MAX_BYTES = int(os.environ.get("ENROLLMENT_DOCUMENT_MAX_BYTES", str(2 * 1024 * 1024)))
 ENROLLMENT_DOCUMENT_LIMIT = 3
 
+# Homework (classroom app): the largest file a student may hand in, and how many per lesson.
+HOMEWORK_MAX_BYTES = int(os.environ.get("HOMEWORK_MAX_BYTES", str(10 * 1024 * 1024)))
+HOMEWORK_FILE_LIMIT = int(os.environ.get("HOMEWORK_FILE_LIMIT", "5"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("rbac/", include("rbac.urls")),
     path("", include("crm.urls")),  # setup/... and sales/...
     path("", include("enrollment.urls")),  # sales/enrollments/..., finance/..., enroll/<token>/
+    path("", include("classroom.urls")),  # teaching/..., my/classes/..., questions/...
     path("django-admin/", admin.site.urls),
 ]

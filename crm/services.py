@@ -23,7 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services import notification_send, site_gettext
 from crm import imports
 from crm.models import (
     AllocationWeight,
@@ -69,13 +69,6 @@ def duplicate_message(existing: Customer) -> str:
         "owner": existing.consultant,
         "date": timezone.localtime(existing.claimed_at or existing.created_at).strftime("%Y-%m-%d"),
     }
-
-
-def _site_gettext(message: str, **values) -> str:
-    """Notifications are stored in the school's language (see accounts.services.notification_send).
-    Callers mark `message` with gettext_noop so makemessages finds it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return gettext(message) % values
 
 
 def _lock_consultant(user: User) -> None:
@@ -159,7 +152,7 @@ def duplicate_notify_owner(*, existing: Customer, by: User) -> bool:
     if owner is None or owner.pk == by.pk:
         return False
     link = reverse("crm:customer-detail", args=[existing.pk])
-    text = _site_gettext(
+    text = site_gettext(
         gettext_noop(
             "%(colleague)s met your customer %(name)s (%(phone)s) as a new lead. Follow them up soon."
         ),
@@ -274,7 +267,7 @@ def customer_transfer(*, customer: Customer, to: User, by: User, reason: str = "
     link = reverse("crm:customer-detail", args=[customer.pk])
     notification_send(
         recipient=to,
-        text=_site_gettext(
+        text=site_gettext(
             gettext_noop("%(manager)s gave you the customer %(name)s."), manager=by, name=customer.name
         ),
         link=link,
@@ -353,11 +346,11 @@ def _return_rules(
     return [
         (
             no_follow_up,
-            _site_gettext(gettext_noop("No follow-up for %(days)s days"), days=policy.days_without_follow_up),
+            site_gettext(gettext_noop("No follow-up for %(days)s days"), days=policy.days_without_follow_up),
         ),
         (
             Q(claimed_at__lt=sign_cutoff),
-            _site_gettext(
+            site_gettext(
                 gettext_noop("Not signed %(days)s days after the claim"), days=policy.days_without_signing
             ),
         ),

@@ -13,6 +13,7 @@ from django.db import transaction
 from PIL import Image
 
 from accounts.models import Department, User
+from classroom.demo import seed_classroom
 from crm.demo import generate_customers
 from crm.models import Campus, ClassList, Course, Customer, DictItem
 from enrollment import services as enrollment_services
@@ -179,9 +180,18 @@ class Command(BaseCommand):
                 )
 
         self._customers(options["customers"], [users["sales1"], users["sales2"], users["manager"]])
-        self._enrollments(
-            users["sales1"], users["finance"], python_class=ClassList.objects.get(course=python, semester=9)
-        )
+        python_class = ClassList.objects.get(course=python, campus=beijing, semester=9)
+        self._enrollments(users["sales1"], users["finance"], python_class=python_class)
+        if seed_classroom(
+            python_class=python_class,
+            linux_class=ClassList.objects.get(course=linux, campus=shanghai, semester=40),
+            teacher=users["teacher1"],
+            adviser=users["teacher2"],
+            student_user=users["student1"],
+            consultant=users["sales2"],
+            reviewer=users["finance"],
+        ):
+            self.stdout.write("Added students, lessons, roll calls, graded homework and questions.")
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, display_name, _department, role_slugs in USERS:
