@@ -50,7 +50,7 @@ def _user(username: str, role, display_name: str) -> User:
     return user
 
 
-def _student(user: User, name: str, phone: str, class_list) -> Student:
+def _student(user: User, name: str, phone: str, class_list, source) -> Student:
     customer = Customer.objects.create(
         name=name,
         name_pinyin=name,
@@ -58,6 +58,7 @@ def _student(user: User, name: str, phone: str, class_list) -> Student:
         phone=phone,
         status=Customer.Status.SIGNED,
         consulted_on=date(2026, 8, 1),
+        source=source,
     )
     student = Student.objects.create(user=user, customer=customer)
     student.classes.add(class_list)
@@ -83,15 +84,20 @@ def lesson_values(teacher: User, number: int = 1, **changes) -> dict:
 def classroom(world) -> Classroom:
     other_teacher = _user("teacher2", world.roles[TEACHER], "Other Teacher")
     world.class_b.teachers.add(other_teacher)
-    student = _student(world.student, "吴同学", "+8613700000001", world.class_a)
+    student = _student(world.student, "吴同学", "+8613700000001", world.class_a, world.source)
     classmate = _student(
-        _user("classmate", world.roles[STUDENT], "Classmate"), "郑同学", "+8613700000002", world.class_a
+        _user("classmate", world.roles[STUDENT], "Classmate"),
+        "郑同学",
+        "+8613700000002",
+        world.class_a,
+        world.source,
     )
     other_student = _student(
         _user("otherstudent", world.roles[STUDENT], "Other Student"),
         "王同学",
         "+8613700000003",
         world.class_b,
+        world.source,
     )
     lesson = services.lesson_create(class_list=world.class_a, values=lesson_values(world.teacher))
     other_lesson = services.lesson_create(class_list=world.class_b, values=lesson_values(other_teacher))
