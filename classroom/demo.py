@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from classroom import services
-from classroom.models import Attendance, Lesson, Score, StudyRecord
+from classroom.models import Attendance, HomeworkFile, Lesson, Score, StudyRecord
 from crm.models import ClassList, Customer, DictItem
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Student
@@ -149,6 +149,19 @@ def _lessons(class_list: ClassList, plans, teacher: User) -> list[Lesson]:
     return lessons
 
 
+def _handed_in_on_time(lesson: Lesson) -> None:
+    """The demo is seeded long after its lessons: date the hand-ins the evening after the lesson
+    (one student a day late), as they would have been."""
+    evening = datetime.combine(
+        lesson.date + timedelta(days=1), time(20, 0), tzinfo=timezone.get_current_timezone()
+    )
+    records = list(lesson.records.filter(homework_submitted_at__isnull=False).order_by("student_id"))
+    for index, record in enumerate(records):
+        at = evening + timedelta(days=2) if index == len(records) - 1 else evening
+        HomeworkFile.objects.filter(record=record).update(uploaded_at=at, is_late=lesson.is_late(at))
+        StudyRecord.objects.filter(pk=record.pk).update(homework_submitted_at=at)
+
+
 def _teach(lessons: list[Lesson], grader: User, *, graded_lessons: int) -> None:
     """Roll calls for every lesson, homework from most students, grades for the first lessons."""
     for lesson_index, lesson in enumerate(lessons):
@@ -170,6 +183,7 @@ def _teach(lessons: list[Lesson], grader: User, *, graded_lessons: int) -> None:
                 record=record,
                 upload=SimpleUploadedFile(f"lesson{lesson.number}.py", source.encode()),
             )
+        _handed_in_on_time(lesson)
         if lesson_index < graded_lessons:
             services.grades_save(
                 lesson=lesson,

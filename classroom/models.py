@@ -59,7 +59,7 @@ class Lesson(models.Model):
     title = models.CharField(_("title"), max_length=100)
     content = models.TextField(_("content"), blank=True)
     homework_title = models.CharField(
-        _("homework"), max_length=100, blank=True, help_text=_("Leave empty when there is no homework.")
+        _("homework title"), max_length=100, blank=True, help_text=_("Leave empty when there is no homework.")
     )
     homework_requirement = models.TextField(_("homework requirements"), blank=True)
     homework_deadline = models.DateTimeField(

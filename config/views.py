@@ -13,6 +13,7 @@ def home(request):
     context = {
         "my_classes": class_cards_for_teacher(request.user)[:12],
         "has_roles": request.user.roles.exists(),  # reverse relation declared by rbac.Role
+        "teaches": request.rbac.allows("classroom:class-detail"),
     }
     if request.rbac.holds(OWNER_CODENAME):
         context.update(customers_due_for(request.user), shows_follow_ups=True)

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('date', models.DateField(default=django.utils.timezone.localdate, verbose_name='date')),
                 ('title', models.CharField(max_length=100, verbose_name='title')),
                 ('content', models.TextField(blank=True, verbose_name='content')),
-                ('homework_title', models.CharField(blank=True, help_text='Leave empty when there is no homework.', max_length=100, verbose_name='homework')),
+                ('homework_title', models.CharField(blank=True, help_text='Leave empty when there is no homework.', max_length=100, verbose_name='homework title')),
                 ('homework_requirement', models.TextField(blank=True, verbose_name='homework requirements')),
                 ('homework_deadline', models.DateTimeField(blank=True, help_text='Homework handed in after it is marked late.', null=True, verbose_name='homework deadline')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
