@@ -14,6 +14,7 @@ from django.urls import reverse
 
 import config.settings as project_settings
 from accounts.models import Department, User
+from classroom.models import Answer, HomeworkFile, Lesson, Question, StudyRecord
 from crm.models import Campus, ClassList, Course, DictItem
 from enrollment.models import Enrollment, Student
 from rbac.models import PermissionEntry, Role
@@ -88,6 +89,12 @@ def _counts() -> dict[str, object]:
         "passwords": sorted(User.objects.values_list("password", flat=True)),
         "enrollments": sorted(Enrollment.objects.values_list("status", flat=True)),
         "students": Student.objects.count(),
+        "lessons": Lesson.objects.count(),
+        "records": StudyRecord.objects.count(),
+        "graded": StudyRecord.objects.filter(score__isnull=False).count(),
+        "homework": HomeworkFile.objects.count(),
+        "questions": Question.objects.count(),
+        "answers": Answer.objects.count(),
     }
 
 
@@ -95,9 +102,15 @@ def _counts() -> dict[str, object]:
 def test_seeddemo_is_idempotent():
     call_command("seeddemo", stdout=StringIO())
     first = _counts()
-    assert first["users"] == 9  # the eight demo logins and the student of the approved enrollment
-    assert first["enrollments"] == ["approved", "open", "rejected", "submitted"]
-    assert first["students"] == 1
+    # The eight demo logins, the student of the approved enrollment, and the students the
+    # classroom demo enrolls: 6 more in Python 9 (with student1, 8 in all) and 3 in Linux 40.
+    assert first["users"] == 18
+    assert sorted(set(first["enrollments"])) == ["approved", "open", "rejected", "submitted"]
+    assert first["students"] == 11
+    assert ClassList.objects.get(semester=9).students.count() == 8
+    assert Student.objects.filter(user__username="student1", classes__semester=9).exists()
+    assert (first["lessons"], first["records"], first["questions"], first["answers"]) == (7, 46, 3, 2)
+    assert first["graded"] > 0 and first["homework"] > 0
     assert first["sources"] == 16
     assert first["classes"] == 2
     assert first["campuses"] == 2
