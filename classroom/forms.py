@@ -140,6 +140,7 @@ class QuestionForm(forms.ModelForm):
         self.fields["class_list"].queryset = classes
         self.fields["class_list"].empty_label = None
         self.fields["lesson"].queryset = lessons
+        self.fields["lesson"].empty_label = _("Not about one lesson")
         self.fields["lesson"].label_from_instance = lambda lesson: (
             f"{lesson.class_list.course.name} · {lesson}"
         )
