@@ -74,16 +74,17 @@ def _refuse_type(extension: str) -> ValidationError:
     )
 
 
-def _is_text(data: bytes) -> bool:
+def _text_encoding(data: bytes) -> str | None:
+    """ "utf-8" or "gb18030" (what Windows saves Chinese text in), None for anything else."""
     if b"\x00" in data:
-        return False
+        return None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return True
-    return False
+        return encoding.removesuffix("-sig")
+    return None
 
 
 def _is_image(data: bytes, extension: str) -> bool:
@@ -119,11 +120,13 @@ def homework_kind(filename: str, data: bytes) -> tuple[str, FileKind]:
         ZIP: lambda: data.startswith(ZIP_MAGIC),
         OLE: lambda: data.startswith(OLE_MAGIC),
         PDF: lambda: data.startswith(b"%PDF-"),
-        TEXT: lambda: _is_text(data),
+        TEXT: lambda: _text_encoding(data) is not None,
         IMAGE: lambda: _is_image(data, extension),
     }[kind.check]()
     if not genuine:
         raise _refuse_type(extension)
+    if kind.check == TEXT:
+        kind = FileKind(TEXT, kind.content_type.replace("utf-8", _text_encoding(data)))
     return extension, kind
 
 

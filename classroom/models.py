@@ -4,7 +4,7 @@ score), the homework files, and the questions students ask with their answers.""
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -50,7 +50,9 @@ class Lesson(models.Model):
         ClassList, on_delete=models.PROTECT, related_name="lessons", verbose_name=_("class")
     )
     number = models.PositiveSmallIntegerField(
-        _("lesson number"), validators=[MinValueValidator(1)], help_text=_("Day 1, 2, 3… of the class.")
+        _("lesson number"),
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+        help_text=_("Day 1, 2, 3… of the class."),
     )
     date = models.DateField(_("date"), default=timezone.localdate)
     teacher = models.ForeignKey(

@@ -241,7 +241,7 @@ def questions_matching(questions: QuerySet[Question], text: str) -> QuerySet[Que
 
     SQLite: an FTS5 trigram index (classroom_question_fts, kept in step by triggers) answers words
     of three characters or more; PostgreSQL: pg_trgm GIN indexes serve the same ILIKE."""
-    for word in text.split()[:10]:
+    for word in text.split():
         if connection.vendor == "sqlite" and len(word) >= TRIGRAM:
             phrase = '"' + word.replace('"', '""') + '"'
             questions = questions.filter(

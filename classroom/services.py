@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -204,11 +204,18 @@ def question_ask(
     return question
 
 
+def _lock_question(pk: int) -> None:
+    """Serialise writes to one question's answers. PostgreSQL locks the row; SQLite's IMMEDIATE
+    transactions are serial already."""
+    list(Question.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def question_answer(*, question: Question, body: str, by: User) -> Answer:
     """An answer from the class's teacher or adviser; the asker is notified."""
+    _lock_question(question.pk)  # two answers at once must both be counted
     answer = Answer.objects.create(question=question, body=body, author=by)
-    Question.objects.filter(pk=question.pk).update(answer_count=question.answers.count())
+    Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
     if question.asked_by_id != by.pk:
         Notification.objects.create(
             recipient_id=question.asked_by_id,
@@ -225,6 +232,7 @@ def question_answer(*, question: Question, body: str, by: User) -> Answer:
 @transaction.atomic
 def answer_accept(*, answer: Answer) -> Answer:
     """Make this the question's one accepted answer (another accepted one is unmarked first)."""
+    _lock_question(answer.question_id)  # two accepts at once: one after the other, no 500
     Answer.objects.filter(question=answer.question_id, is_accepted=True).exclude(pk=answer.pk).update(
         is_accepted=False
     )

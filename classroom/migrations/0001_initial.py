@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             name='Lesson',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(help_text='Day 1, 2, 3… of the class.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='lesson number')),
+                ('number', models.PositiveSmallIntegerField(help_text='Day 1, 2, 3… of the class.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(999)], verbose_name='lesson number')),
                 ('date', models.DateField(default=django.utils.timezone.localdate, verbose_name='date')),
                 ('title', models.CharField(max_length=100, verbose_name='title')),
                 ('content', models.TextField(blank=True, verbose_name='content')),
