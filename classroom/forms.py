@@ -79,7 +79,8 @@ class GradeForm(_RecordForm):
 
 class RecordFormSet(forms.BaseFormSet):
     """One form per study record of one lesson. Each form names its record; a record that is not
-    this lesson's, or one named twice, makes the whole page invalid (nothing is written)."""
+    this lesson's, one named twice or one left out makes the whole page invalid (nothing is
+    written)."""
 
     def __init__(self, *args, records, **kwargs):
         self.records = {record.pk: record for record in records}
@@ -88,12 +89,16 @@ class RecordFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
+        changed = forms.ValidationError(_("The list of students changed; reload the page and try again."))
         seen = set()
         for form in self.forms:
             record_id = form.cleaned_data.get("record")
             if record_id not in self.records or record_id in seen:
-                raise forms.ValidationError(_("The list of students changed; reload the page and try again."))
+                raise changed
             seen.add(record_id)
+        if seen != set(self.records):
+            # A page opened before a student joined, or forms left out: all or nothing.
+            raise changed
 
     def changes(self, *fields: str) -> dict:
         """{record id: value} (or a tuple of values) from the valid formset."""

@@ -224,11 +224,32 @@ def test_permissions_sync_does_not_regrant_what_an_admin_removed():
     assert "crm.class_list" in _grants()[SALES]
 
 
+TEACHER_CLASSROOM_GRANTS = {
+    f"classroom.{name}"
+    for name in (
+        "class_list",
+        "class_detail",
+        "lesson_detail",
+        "lesson_create",
+        "lesson_update",
+        "lesson_sync",
+        "roll_call",
+        "grading",
+        "homework_zip",
+        "question_list",
+        "answer_create",
+        "homework_file",
+        "question_detail",
+        "answer_accept",
+    )
+}
+
+
 @pytest.mark.django_db
 def test_permissions_sync_recreates_a_deleted_default_role_with_its_defaults():
     Role.objects.filter(slug=TEACHER).delete()
     assert permissions_sync()["roles_created"] == 1
-    assert _grants()[TEACHER] == {"crm.class_detail_own"}
+    assert _grants()[TEACHER] == {"crm.class_detail_own", *TEACHER_CLASSROOM_GRANTS}
 
 
 @pytest.mark.django_db
@@ -266,18 +287,21 @@ ENROLLMENT_MENU = {"enrollment": {"enrollment.enrollment_list"}}
 REVIEWER_MENU = {
     "enrollment": {"enrollment.enrollment_list", "enrollment.enrollment_review", "enrollment.payment_queue"}
 }
+TEACHER_MENU = {"classroom.class_list", "classroom.question_list"}
+STUDENT_MENU = {"classroom.my_classes", "classroom.my_grades", "classroom.my_questions"}
 EXPECTED_MENUS = {
     "admin": {**ADMIN_MENU, **REVIEWER_MENU},
     "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
     "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
     "finance": REVIEWER_MENU,
-    "teacher": {},
-    "student": {"enrollment": {"enrollment.my_enrollments"}},
+    "teacher": {"classroom": TEACHER_MENU},
+    "student": {"enrollment": {"enrollment.my_enrollments"}, "classroom": STUDENT_MENU},
     "outsider": {},
     "superuser": {
         **ADMIN_MENU,
         "sales": MANAGER_SALES_MENU,
         "enrollment": {*REVIEWER_MENU["enrollment"], "enrollment.my_enrollments"},
+        "classroom": TEACHER_MENU | STUDENT_MENU,
     },
 }
 
@@ -318,10 +342,12 @@ def test_the_menu_marks_the_current_page_and_its_parent(world, as_admin):
 
 
 def test_a_teacher_finds_own_classes_on_the_home_page(world, as_teacher):
+    """The cards lead to the classroom's class page (the teacher holds it), only for own classes."""
     response = as_teacher.get(reverse("home"))
     assert list(response.context["my_classes"]) == [world.class_a]
-    assert reverse("crm:class-detail", args=[world.class_a.pk]).encode() in response.content
-    assert reverse("crm:class-detail", args=[world.class_b.pk]).encode() not in response.content
+    assert reverse("classroom:class-detail", args=[world.class_a.pk]).encode() in response.content
+    for name in ("classroom:class-detail", "crm:class-detail"):
+        assert reverse(name, args=[world.class_b.pk]).encode() not in response.content
 
 
 # --- Buttons follow permissions ----------------------------------------------------------------

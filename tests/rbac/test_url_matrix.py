@@ -17,10 +17,13 @@ from itertools import count
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
+from classroom import services as classroom_services
+from classroom.models import Lesson, StudyRecord
 from common.access import AUTHENTICATED, PUBLIC, access_marker
 from crm.models import Customer, CustomerImport
 from enrollment.models import EnrollmentDocument, Payment, Student
@@ -42,6 +45,8 @@ CONSULTANTS = frozenset({"manager", "sales"})
 MANAGER = frozenset({"manager"})
 REVIEWERS = frozenset({"finance", "admin"})
 ENROLLMENT_READERS = CONSULTANTS | REVIEWERS
+TEACHING = frozenset({"teacher"})
+STUDYING = frozenset({"student"})
 
 Kwargs = Callable[..., dict]
 serial = count(1)
@@ -159,6 +164,113 @@ def enrollment_link(world, user):
 def enrollment_link_document(world, user):
     document = _document(world)
     return {**enrollment_link(world, user), "document_pk": document.pk}
+
+
+# --- Classroom: the world's teacher teaches class A. The superuser passes every permission check,
+# but the selectors scope it like anyone else (another class's objects are a 404, tested in
+# tests/classroom/test_scope.py), so the helpers make it a teacher, or a student, of class A too.
+def _teaches_class_a(world, user) -> None:
+    if user is not None and user.is_superuser:
+        world.class_a.teachers.add(user)
+
+
+def _student_of_class_a(world, owner: User) -> Student:
+    """`owner` as a student of class A (the plain world's student user has no Student record)."""
+    student = Student.objects.filter(user=owner).first()
+    if student is None:
+        customer = Customer.objects.create(
+            name="吴同学",
+            phone=f"+86137{owner.pk:08d}",
+            source=world.source,
+            consulted_on=timezone.localdate(),
+        )
+        student = Student.objects.create(user=owner, customer=customer)
+    student.classes.add(world.class_a)
+    return student
+
+
+def _lesson_of_class_a(world) -> Lesson:
+    """Lesson 1 of class A, with homework and a study record for each of the class's students."""
+    lesson = Lesson.objects.filter(class_list=world.class_a, number=1).first()
+    if lesson is None:
+        values = {
+            "number": 1,
+            "date": date(2026, 9, 1),
+            "teacher": world.teacher,
+            "title": "变量与类型",
+            "content": "",
+            "homework_title": "练习",
+            "homework_requirement": "",
+            "homework_deadline": None,
+        }
+        lesson = classroom_services.lesson_create(class_list=world.class_a, values=values)
+    classroom_services.lesson_records_sync(lesson=lesson)
+    return lesson
+
+
+def _homework_of(world, owner: User):
+    student = _student_of_class_a(world, owner)
+    record = StudyRecord.objects.get(lesson=_lesson_of_class_a(world), student=student)
+    return classroom_services.homework_upload(
+        record=record, upload=SimpleUploadedFile("homework.py", b"print('hello')\n")
+    )
+
+
+def _question_of_class_a(world):
+    _student_of_class_a(world, world.student)
+    return classroom_services.question_ask(
+        class_list=world.class_a, lesson=None, title="为什么", body="请问", by=world.student
+    )
+
+
+def taught_class(world, user):
+    _teaches_class_a(world, user)
+    return {"pk": world.class_a.pk}
+
+
+def taught_lesson(world, user):
+    _teaches_class_a(world, user)
+    return {"pk": _lesson_of_class_a(world).pk}
+
+
+def taught_lesson_with_homework(world, user):
+    """The zip is sent only when something was handed in (otherwise a redirect)."""
+    _teaches_class_a(world, user)
+    return {"pk": _homework_of(world, world.student).record.lesson_id}
+
+
+def students_homework(world, user):
+    """The world's student's file: theirs, and their class's teacher's."""
+    _teaches_class_a(world, user)
+    return {"pk": _homework_of(world, world.student).pk}
+
+
+def class_question(world, user):
+    _teaches_class_a(world, user)
+    return {"pk": _question_of_class_a(world).pk}
+
+
+def class_answer(world, user):
+    """An answer to the world's student's question: the asker or the class's teacher accepts it."""
+    _teaches_class_a(world, user)
+    answer = classroom_services.question_answer(
+        question=_question_of_class_a(world), body="看第1课", by=world.teacher
+    )
+    return {"pk": answer.pk}
+
+
+def own_class(world, user):
+    _student_of_class_a(world, user or world.student)
+    return {"pk": world.class_a.pk}
+
+
+def own_lesson(world, user):
+    _student_of_class_a(world, user or world.student)
+    return {"pk": _lesson_of_class_a(world).pk}
+
+
+def own_homework(world, user):
+    return {"pk": _homework_of(world, user or world.student).pk}
 
 
 @dataclass(frozen=True)
@@ -361,6 +473,33 @@ EXPECTED: list[Case] = [
     post("enrollment:apply-document-delete", PUBLIC, kwargs=enrollment_link_document, anonymous=302),
     Case("crm:poolpolicy-update", MANAGER),
     Case("crm:allocation-update", MANAGER),
+    # Classroom: teachers and advisers
+    Case("classroom:class-list", TEACHING),
+    Case("classroom:class-detail", TEACHING, kwargs=taught_class, variant="taught"),
+    # Holding the right is not reaching the class: a teacher (or the superuser) of another class
+    # gets 404, roles without the right 403 before any lookup.
+    Case("classroom:class-detail", TEACHING, kwargs=pk_of("class_b"), ok=404, variant="not-taught"),
+    Case("classroom:lesson-create", TEACHING, kwargs=taught_class),
+    Case("classroom:lesson-detail", TEACHING, kwargs=taught_lesson),
+    Case("classroom:lesson-update", TEACHING, kwargs=taught_lesson),
+    post("classroom:lesson-sync", TEACHING, kwargs=taught_lesson),
+    Case("classroom:roll-call", TEACHING, kwargs=taught_lesson),
+    Case("classroom:grading", TEACHING, kwargs=taught_lesson),
+    Case("classroom:homework-zip", TEACHING, kwargs=taught_lesson_with_homework),
+    Case("classroom:question-list", TEACHING),
+    post("classroom:answer-create", TEACHING, kwargs=class_question, data={"body": "看第1课"}),
+    # Classroom: both (the selectors admit the file's student and the class's teachers)
+    Case("classroom:homework-file", TEACHING | STUDYING, kwargs=students_homework),
+    Case("classroom:question-detail", TEACHING | STUDYING, kwargs=class_question),
+    post("classroom:answer-accept", TEACHING | STUDYING, kwargs=class_answer),
+    # Classroom: students
+    Case("classroom:my-classes", STUDYING),
+    Case("classroom:my-class", STUDYING, kwargs=own_class),
+    Case("classroom:my-lesson", STUDYING, kwargs=own_lesson),
+    post("classroom:my-homework-delete", STUDYING, kwargs=own_homework),
+    Case("classroom:my-grades", STUDYING),
+    Case("classroom:my-questions", STUDYING),
+    Case("classroom:question-create", STUDYING),
 ]
 
 
