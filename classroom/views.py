@@ -112,7 +112,10 @@ def lesson_sync(request, pk: int):
 def _record_page(request, lesson: Lesson, *, form_class, initial_of, save, template_name: str, title: str):
     """Roll call and grading: one form per study record of the lesson, saved all at once."""
     records = selectors.records_for_lesson(lesson)
-    formset = record_formset(form_class, records, request.POST or None, initial_of)
+    # An empty POST is still a POST: the formset reports its missing management form.
+    formset = record_formset(
+        form_class, records, request.POST if request.method == "POST" else None, initial_of
+    )
     if request.method == "POST":
         if formset.is_valid():
             save(formset)

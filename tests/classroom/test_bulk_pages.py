@@ -263,6 +263,7 @@ TAMPERED: dict[str, Callable[[list[int], dict], dict]] = {
     "total-forms-larger": lambda ids, valid: {**valid, "records-TOTAL_FORMS": str(len(ids) + 1)},
     "total-forms-huge": lambda ids, valid: {**valid, "records-TOTAL_FORMS": "100000"},
     "total-forms-not-a-number": lambda ids, valid: {**valid, "records-TOTAL_FORMS": "many"},
+    "empty-post": lambda ids, valid: {},
     "no-management-form": lambda ids, valid: _without(
         valid, *(f"records-{name}" for name in MANAGEMENT_FIELDS)
     ),
