@@ -12,6 +12,7 @@ from accounts.models import User
 from classroom import services
 from classroom.models import Attendance, HomeworkFile, Lesson, Score, StudyRecord
 from crm.models import ClassList, Customer, DictItem
+from crm.normalize import name_keys
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Student
 from enrollment.validators import birthday_from_id, id_check_digit
@@ -100,6 +101,10 @@ def _students(class_list: ClassList, wanted: int, *, consultant, reviewer, stude
         and not Student.objects.filter(user=student_user, classes=class_list).exists()
     ):
         customer = _free_customer(consultant)
+        # The demo student's customer carries the demo login's name, so every page agrees.
+        customer.name = student_user.display_name
+        customer.name_pinyin, customer.name_initials = name_keys(customer.name)
+        customer.save(update_fields=["name", "name_pinyin", "name_initials"])
         _enroll(
             customer,
             class_list,
