@@ -63,15 +63,9 @@ QUESTIONS = [
 ]
 
 
-def _enroll(
-    customer: Customer, class_list: ClassList, *, consultant: User, reviewer: User, number: int, user=None
-):
-    """Take the customer through the enrollment to approval (as a student account `user`, if given)."""
-    if user is not None and not Student.objects.filter(user=user).exists():
-        Student.objects.create(user=user, customer=customer)
-    enrollment = enrollment_services.enrollment_create(
-        customer=customer, class_list=class_list, by=consultant
-    )
+def submit_demo_form(enrollment: Enrollment, number: int) -> None:
+    """The student's side of the link: plausible personal data (an ID number with a valid check
+    digit, varied by `number`) and the contract accepted."""
     first_17 = f"1101081999{number % 12 + 1:02d}{number % 28 + 1:02d}{number % 1000:03d}"
     id_number = first_17 + id_check_digit(first_17)
     values = {
@@ -81,7 +75,7 @@ def _enroll(
         "emergency_contact": "家长",
         "emergency_phone": "+8613900000000",
         "address": "北京市昌平区沙河镇",
-        "email": f"student{customer.pk}@demo.educrm.local",
+        "email": f"student{enrollment.customer_id}@demo.educrm.local",
     }
     enrollment_services.enrollment_submit(
         enrollment=enrollment,
@@ -89,6 +83,18 @@ def _enroll(
         contract_text=enrollment_services.contract_for(enrollment),
         ip="127.0.0.1",
     )
+
+
+def _enroll(
+    customer: Customer, class_list: ClassList, *, consultant: User, reviewer: User, number: int, user=None
+):
+    """Take the customer through the enrollment to approval (as a student account `user`, if given)."""
+    if user is not None and not Student.objects.filter(user=user).exists():
+        Student.objects.create(user=user, customer=customer)
+    enrollment = enrollment_services.enrollment_create(
+        customer=customer, class_list=class_list, by=consultant
+    )
+    submit_demo_form(enrollment, number)
     enrollment_services.enrollment_approve(
         enrollment=enrollment, by=reviewer, may_exceed_capacity=True, base_url="http://127.0.0.1:8000/"
     )

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from classroom.models import Attendance, Lesson, Question, Score
+from classroom.services import LESSON_FIELDS
 from crm.models import ClassList
 
 SCORE_CHOICES = [("", _("Not graded")), *((value, f"{label} · {value}") for value, label in Score.choices)]
@@ -13,16 +14,7 @@ class LessonForm(forms.ModelForm):
 
     class Meta:
         model = Lesson
-        fields = [
-            "number",
-            "date",
-            "teacher",
-            "title",
-            "content",
-            "homework_title",
-            "homework_requirement",
-            "homework_deadline",
-        ]
+        fields = list(LESSON_FIELDS)
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "homework_deadline": forms.DateTimeInput(

@@ -4,7 +4,7 @@ lessons, homework, grades and rank; questions and answers for both."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from classroom.forms import (
 from classroom.homework import allowed_extensions, zip_member_names, zip_stream
 from classroom.models import Attendance, Lesson
 from common.lists import page_size_from
+from common.views import file_attachment
 
 TEACHER_MENU = "classroom.class_list"
 STUDENT_MENU = "classroom.my_classes"
@@ -191,14 +192,7 @@ def homework_zip(request, pk: int):
 def homework_file(request, pk: int):
     """One homework file, as an attachment, to its student and the class's teachers."""
     homework = get_object_or_404(selectors.homework_files_visible_to(request.user), pk=pk)
-    response = FileResponse(
-        homework.file.open("rb"),
-        as_attachment=True,
-        filename=homework.original_name,
-        content_type=homework.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_attachment(homework.file, filename=homework.original_name, content_type=homework.content_type)
 
 
 # --- Students ---------------------------------------------------------------------------------------

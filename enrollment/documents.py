@@ -48,6 +48,22 @@ def too_large_message() -> str:
     }
 
 
+def verified_image_format(data: bytes) -> str | None:
+    """Pillow's name of the image format ("PNG", "JPEG"...) once the image is verified; None
+    when the bytes are no image; ValidationError for a decompression bomb."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image_format = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ValidationError(_("This image has too many pixels."), code="content") from error
+    except Exception:  # Pillow raises many kinds for files that are no image
+        return None
+    return image_format
+
+
 def document_type(data: bytes) -> str:
     """The document's content type from its bytes; ValidationError if it is not a JPEG, PNG
     or PDF we can open, or if it is too large."""
@@ -60,16 +76,7 @@ def document_type(data: bytes) -> str:
         if b"%%EOF" not in data[-1024:]:
             raise ValidationError(_("This PDF is incomplete or damaged."))
         return "application/pdf"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image_format = image.format
-                image.verify()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ValidationError(_("This image has too many pixels.")) from error
-    except Exception as error:  # Pillow raises many kinds for files that are no image
-        raise ValidationError(_("Upload a photo (JPEG or PNG) or a PDF.")) from error
+    image_format = verified_image_format(data)
     if image_format not in IMAGE_TYPES:
         raise ValidationError(_("Upload a photo (JPEG or PNG) or a PDF."))
     return IMAGE_TYPES[image_format]

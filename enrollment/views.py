@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.access import public
+from common.views import file_attachment
 from crm import selectors as crm_selectors
 from enrollment import selectors, services
 from enrollment.documents import too_large_message
@@ -121,14 +122,7 @@ def enrollment_document(request, pk: int):
     visible = selectors.enrollments_visible_to(request.user, reviews_all=_reviews_all(request))
     if not visible.filter(pk=document.enrollment_id).exists():
         raise Http404
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_attachment(document.file, filename=document.original_name, content_type=document.content_type)
 
 
 # --- The student, signed in -------------------------------------------------------------------

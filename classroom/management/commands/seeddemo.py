@@ -13,12 +13,11 @@ from django.db import transaction
 from PIL import Image
 
 from accounts.models import Department, User
-from classroom.demo import seed_classroom
+from classroom.demo import seed_classroom, submit_demo_form
 from crm.demo import generate_customers
 from crm.models import Campus, ClassList, Course, Customer, DictItem
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, EnrollmentDocument
-from enrollment.validators import birthday_from_id, id_check_digit
 from rbac import defaults
 from rbac.models import Role
 from rbac.services import permissions_sync
@@ -221,7 +220,6 @@ class Command(BaseCommand):
             .filter(consultant=consultant, status=Customer.Status.UNSIGNED)
             .order_by("pk")[:4]
         )
-        gender = DictItem.objects.filter(kind=DictItem.Kind.GENDER).first()
         photo = io.BytesIO()
         Image.new("RGB", (320, 200), (225, 232, 240)).save(photo, format="PNG")
         for number, (customer, state) in enumerate(
@@ -236,23 +234,7 @@ class Command(BaseCommand):
                 enrollment_services.enrollment_document_add(
                     enrollment=enrollment, data=photo.getvalue(), filename=f"{kind}.png", kind=kind
                 )
-            first_17 = f"11010819980{number + 1}0{number + 1}123"[:17]
-            id_number = first_17 + id_check_digit(first_17)
-            values = {
-                "id_number": id_number,
-                "gender": gender,
-                "birthday": birthday_from_id(id_number),
-                "emergency_contact": "家长",
-                "emergency_phone": "+8613900000000",
-                "address": "北京市昌平区沙河镇",
-                "email": f"student{customer.pk}@demo.educrm.local",
-            }
-            enrollment_services.enrollment_submit(
-                enrollment=enrollment,
-                values=values,
-                contract_text=enrollment_services.contract_for(enrollment),
-                ip="127.0.0.1",
-            )
+            submit_demo_form(enrollment, number)
             if state == "rejected":
                 enrollment_services.enrollment_reject(
                     enrollment=enrollment, by=reviewer, reason="身份证照片不清晰，请重新上传。"
