@@ -60,6 +60,25 @@ def expected_menu(slug: str) -> set[str]:
     }
 
 
+def open_menu_item(page: Page, codename: str, phone: bool = False) -> None:
+    """Click a sidebar item; on a phone, open the off-canvas sidebar first."""
+    item = page.get_by_test_id("sidebar").locator(f'[data-menu-item="{codename}"]')
+    if phone:
+        page.locator('button[data-bs-toggle="offcanvas"][data-bs-target="#sidebar"]').tap()
+        expect(page.locator("#sidebar.show")).to_be_visible()
+        item.tap()
+    else:
+        item.click()
+
+
+def expect_message(page: Page, kind: str, *texts: str) -> None:
+    """A flash message of `kind` (success, error...) containing all `texts`."""
+    alert = page.locator(f".messages .alert-{kind}").filter(has_text=texts[0] if texts else "")
+    expect(alert.first).to_be_visible()
+    for text in texts:
+        expect(alert.first).to_contain_text(text)
+
+
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """One Chromium for the browser tests, stopped after the last of them.

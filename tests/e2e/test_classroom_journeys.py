@@ -31,7 +31,7 @@ from crm.normalize import name_keys, normalize_phone
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Student
 from rbac.defaults import FINANCE, SALES, STUDENT, TEACHER
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, expect_message, open_menu_item
 
 pytestmark = pytest.mark.e2e
 
@@ -187,23 +187,6 @@ def records_by_name(lesson: Lesson) -> dict[str, StudyRecord]:
 
 def hand_in(record: StudyRecord, name: str, data: bytes) -> HomeworkFile:
     return classroom_services.homework_upload(record=record, upload=SimpleUploadedFile(name, data))
-
-
-def open_menu_item(page: Page, codename: str, phone: bool = False) -> None:
-    item = page.get_by_test_id("sidebar").locator(f'[data-menu-item="{codename}"]')
-    if phone:
-        page.locator('button[data-bs-toggle="offcanvas"][data-bs-target="#sidebar"]').tap()
-        expect(page.locator("#sidebar.show")).to_be_visible()
-        item.tap()
-    else:
-        item.click()
-
-
-def expect_message(page: Page, kind: str, *texts: str) -> None:
-    alert = page.locator(f".messages .alert-{kind}")
-    expect(alert.first).to_be_visible()
-    for text in texts:
-        expect(alert.first).to_contain_text(text)
 
 
 def page_overflows(page: Page) -> bool:

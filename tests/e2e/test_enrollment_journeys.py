@@ -31,7 +31,7 @@ from enrollment import services
 from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
 from enrollment.tokens import enrollment_for_token, enrollment_token
 from rbac.defaults import FINANCE, SALES
-from tests.e2e.conftest import DESKTOP, SCREENSHOTS
+from tests.e2e.conftest import DESKTOP, SCREENSHOTS, expect_message, open_menu_item
 
 pytestmark = pytest.mark.e2e
 
@@ -159,23 +159,6 @@ def submitted_enrollment(school: School) -> Enrollment:
     assert services.enrollment_submit(enrollment=enrollment, values=values, contract_text=contract, ip="::1")
     enrollment.refresh_from_db()
     return enrollment
-
-
-def open_menu_item(page: Page, codename: str, phone: bool = False) -> None:
-    item = page.get_by_test_id("sidebar").locator(f'[data-menu-item="{codename}"]')
-    if phone:
-        page.locator('button[data-bs-toggle="offcanvas"][data-bs-target="#sidebar"]').tap()
-        expect(page.locator("#sidebar.show")).to_be_visible()
-        item.tap()
-    else:
-        item.click()
-
-
-def expect_message(page: Page, kind: str, *texts: str) -> None:
-    alert = page.locator(f".messages .alert-{kind}").filter(has_text=texts[0] if texts else "")
-    expect(alert.first).to_be_visible()
-    for text in texts:
-        expect(alert.first).to_contain_text(text)
 
 
 def page_overflows(page: Page) -> bool:
