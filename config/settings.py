@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "crm",
     "enrollment",
     "classroom",
+    "reports",
 ]
 
 MIDDLEWARE = [

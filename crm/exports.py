@@ -94,10 +94,10 @@ def as_xlsx(rows: Iterator[list]) -> bytes:
     sheet.append(headers())
     for row in rows:
         sheet.append(row)
-    return _workbook_bytes(workbook)
+    return workbook_bytes(workbook)
 
 
-def _workbook_bytes(workbook: Workbook) -> bytes:
+def workbook_bytes(workbook: Workbook) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -129,7 +129,7 @@ def import_template() -> bytes:
         help_sheet.append([column, text])
     help_sheet.column_dimensions["A"].width = 18
     help_sheet.column_dimensions["B"].width = 100
-    return _workbook_bytes(workbook)
+    return workbook_bytes(workbook)
 
 
 def _one_of(kind: str, extra: str = "") -> str:
@@ -186,4 +186,4 @@ def import_problems(record: CustomerImport) -> bytes:
             [problem.row_number, problem.get_kind_display(), neutralise(problem.message)]
             + [neutralise(value) for value in problem.values]
         )
-    return _workbook_bytes(workbook)
+    return workbook_bytes(workbook)

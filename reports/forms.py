@@ -1,0 +1,110 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, User
+from crm.models import Campus
+from reports.periods import EARLIEST_YEAR, Month
+
+
+class MonthField(forms.CharField):
+    """A month as "YYYY-MM" (the browser's month picker), cleaned to a Month."""
+
+    widget = forms.TextInput(attrs={"type": "month"})
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=7, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        month = Month.parse(value)
+        if month is None:
+            raise forms.ValidationError(
+                _("Pick a month between %(first)s and %(last)s, written like 2026-11."),
+                params={"first": f"{EARLIEST_YEAR}-01", "last": Month.current().shift(12)},
+            )
+        return month
+
+
+class ConsultantChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return str(user)
+
+
+class ReportFilterForm(forms.Form):
+    """Month and scope of the sales report. The choices offered are exactly what the user may
+    see, so a team, consultant or campus edited into the URL is refused, never widened."""
+
+    month = MonthField(label=_("Month"), required=False)
+    team = forms.ModelChoiceField(Department.objects.none(), label=_("Team"), required=False)
+    consultant = ConsultantChoiceField(User.objects.none(), label=_("Consultant"), required=False)
+    campus = forms.ModelChoiceField(Campus.objects.none(), label=_("Campus"), required=False)
+
+    def __init__(self, *args, consultants, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = _("All my teams")
+        self.fields["consultant"].queryset = consultants.order_by("username")
+        self.fields["consultant"].empty_label = _("Everyone")
+        self.fields["campus"].queryset = Campus.objects.order_by("name")
+        self.fields["campus"].empty_label = _("All campuses")
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select form-select-sm")
+        self.fields["month"].widget.attrs["class"] = "form-control form-control-sm"
+
+
+class TargetForm(forms.Form):
+    consultant = forms.IntegerField(widget=forms.HiddenInput)
+    new_leads = forms.IntegerField(label=_("New leads"), min_value=0, max_value=1_000_000, required=False)
+    signings = forms.IntegerField(label=_("Signings"), min_value=0, max_value=100_000, required=False)
+    revenue = forms.DecimalField(
+        label=_("Revenue (CNY)"), min_value=0, max_value=9_999_999_999, decimal_places=2, required=False
+    )
+
+
+class TargetFormSet(forms.BaseFormSet):
+    """One form per consultant the manager may set targets for; any other id refuses the page."""
+
+    def __init__(self, *args, consultants, **kwargs):
+        self.consultants = {user.pk: user for user in consultants}
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            consultant_id = form.cleaned_data.get("consultant")
+            if consultant_id not in self.consultants or consultant_id in seen:
+                raise forms.ValidationError(
+                    _("The list of consultants changed; reload the page and try again.")
+                )
+            seen.add(consultant_id)
+
+
+def target_formset(consultants, targets: dict, data=None):
+    consultants = list(consultants)
+    factory = forms.formset_factory(
+        TargetForm,
+        formset=TargetFormSet,
+        extra=0,
+        max_num=len(consultants),
+        absolute_max=len(consultants),
+        validate_max=True,
+    )
+    initial = []
+    for user in consultants:
+        target = targets.get(user.pk)
+        initial.append(
+            {
+                "consultant": user.pk,
+                "new_leads": target.new_leads if target else None,
+                "signings": target.signings if target else None,
+                "revenue": target.revenue if target else None,
+            }
+        )
+    formset = factory(data, initial=initial, consultants=consultants, prefix="targets")
+    for form, user in zip(formset.forms, consultants, strict=False):
+        form.user = user
+    return formset

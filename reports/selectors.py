@@ -1,0 +1,399 @@
+"""The monthly sales report, computed for a scope (the consultants a user may report on, and
+optionally one campus) and a month in the school's time zone.
+
+Definitions (the same on every page and export):
+- A **new lead** is a live customer entered in the month, counted for the consultant who owns it
+  now; leads still in the public pool count only in the whole school's report.
+- A **signing** is an ownership event of kind "sign" in the month, counted for the consultant who
+  owned the customer then (so a customer transferred before signing counts for the new owner).
+- **Leads taken on** by a consultant are customers entered, claimed, allocated or transferred to
+  them in the month.
+- **Revenue** is confirmed payments by the date paid: deposits, tuition and other payments add,
+  refunds subtract; class transfers move money already counted and are left out. It is counted
+  for the consultant who enrolled the customer, and for the class's campus.
+- The **funnel** follows the month's new leads to where they are today.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Department, User
+from crm.models import Campus, ClassList, Customer, DictItem, FollowUp, OwnershipEvent
+from crm.selectors import OWNER_CODENAME
+from enrollment.models import Enrollment, Payment
+from rbac.models import Role
+from rbac.selectors import data_scope_for, users_holding
+from reports.models import Target
+from reports.periods import Month
+
+ZERO = Decimal("0")
+TAKEN_ON = (
+    OwnershipEvent.Kind.CREATE,
+    OwnershipEvent.Kind.CLAIM,
+    OwnershipEvent.Kind.ALLOCATE,
+    OwnershipEvent.Kind.TRANSFER,
+)
+# The signed amount of a confirmed payment: refunds subtract, class transfers are left out.
+NET_AMOUNT = Case(
+    When(kind=Payment.Kind.REFUND, then=-F("amount")),
+    When(kind=Payment.Kind.TRANSFER, then=Value(ZERO)),
+    default=F("amount"),
+    output_field=DecimalField(max_digits=14, decimal_places=2),
+)
+
+
+# --- Scope ---------------------------------------------------------------------------------------
+def consultants_reported_by(user) -> QuerySet[User]:
+    """The consultants whose figures `user` may see: everyone (scope "all"), the department's
+    (scope "department"), or only themselves."""
+    consultants = users_holding(OWNER_CODENAME)
+    scope = data_scope_for(user)
+    if scope == Role.DataScope.ALL:
+        return consultants
+    if scope == Role.DataScope.DEPARTMENT and user.department_id:
+        return consultants.filter(Q(department_id=user.department_id) | Q(pk=user.pk))
+    return consultants.filter(pk=user.pk)
+
+
+def reports_whole_school(user) -> bool:
+    return data_scope_for(user) == Role.DataScope.ALL
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: these consultants (and, for the whole school, the public pool's leads),
+    optionally only money and enrollments of one campus's classes."""
+
+    consultant_ids: frozenset[int]
+    whole_school: bool = False
+    campus: Campus | None = None
+
+    def leads(self) -> Q:
+        owned = Q(consultant_id__in=self.consultant_ids)
+        return owned | Q(consultant__isnull=True) if self.whole_school else owned
+
+    def enrollments(self, prefix: str = "") -> Q:
+        q = Q(**{f"{prefix}consultant_id__in": self.consultant_ids})
+        if self.campus is not None:
+            q &= Q(**{f"{prefix}class_list__campus": self.campus})
+        return q
+
+
+def teams_for(consultants: QuerySet[User]) -> QuerySet[Department]:
+    return Department.objects.filter(pk__in=consultants.values("department_id")).order_by("name")
+
+
+# --- Sections ------------------------------------------------------------------------------------
+def _revenue(payments: QuerySet[Payment]) -> Decimal:
+    return payments.aggregate(total=Sum(NET_AMOUNT))["total"] or ZERO
+
+
+def confirmed_payments(scope: Scope) -> QuerySet[Payment]:
+    return Payment.objects.filter(scope.enrollments("enrollment__"), status=Payment.Status.CONFIRMED)
+
+
+def _in(month: Month, field_name: str, *, dates: bool = False) -> Q:
+    if dates:
+        return Q(**{f"{field_name}__gte": month.first_day, f"{field_name}__lt": month.next_first_day})
+    return Q(**{f"{field_name}__gte": month.start, f"{field_name}__lt": month.end})
+
+
+@dataclass
+class SourceRow:
+    source: str
+    leads: int = 0
+    signed: int = 0
+    revenue: Decimal = ZERO
+
+    @property
+    def conversion(self) -> float | None:
+        return self.signed / self.leads if self.leads else None
+
+
+def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
+    """Per customer source: new leads, signings, conversion and revenue (three grouped queries)."""
+    leads = (
+        Customer.objects.live()
+        .filter(scope.leads(), _in(month, "created_at"))
+        .values("source_id")
+        .annotate(count=Count("pk"))
+    )
+    signed = (
+        OwnershipEvent.objects.filter(
+            _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=scope.consultant_ids
+        )
+        .values("customer__source_id")
+        .annotate(count=Count("pk"))
+    )
+    revenue = (
+        confirmed_payments(scope)
+        .filter(_in(month, "paid_at", dates=True))
+        .values("enrollment__customer__source_id")
+        .annotate(total=Sum(NET_AMOUNT))
+    )
+    rows: dict[int, SourceRow] = {}
+    labels = dict(DictItem.objects.filter(kind=DictItem.Kind.SOURCE).values_list("pk", "label"))
+
+    def row(source_id: int) -> SourceRow:
+        return rows.setdefault(source_id, SourceRow(labels.get(source_id, "—")))
+
+    for item in leads:
+        row(item["source_id"]).leads = item["count"]
+    for item in signed:
+        row(item["customer__source_id"]).signed = item["count"]
+    for item in revenue:
+        row(item["enrollment__customer__source_id"]).revenue = item["total"] or ZERO
+    return sorted(rows.values(), key=lambda r: (-r.leads, -r.signed, r.source))
+
+
+@dataclass
+class ConsultantRow:
+    consultant: User
+    taken_on: int = 0
+    follow_ups: int = 0
+    links: int = 0
+    signed: int = 0
+    revenue: Decimal = ZERO
+    new_leads: int = 0
+    days_to_sign: list[float] = field(default_factory=list)
+    target: Target | None = None
+
+    @property
+    def conversion(self) -> float | None:
+        return self.signed / self.taken_on if self.taken_on else None
+
+    @property
+    def average_days_to_sign(self) -> float | None:
+        return sum(self.days_to_sign) / len(self.days_to_sign) if self.days_to_sign else None
+
+    def progress(self, name: str) -> float | None:
+        """Share of this month's target reached for `new_leads`, `signings` or `revenue`."""
+        goal = getattr(self.target, name, None) if self.target else None
+        actual = {"new_leads": self.new_leads, "signings": self.signed, "revenue": self.revenue}[name]
+        return float(actual) / float(goal) if goal else None
+
+
+def _count_by(queryset, key: str) -> dict[int, int]:
+    return dict(queryset.values_list(key).annotate(count=Count("pk")).values_list(key, "count"))
+
+
+def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> list[ConsultantRow]:
+    """Per consultant: leads taken on, follow-ups, enrollment links, signings, conversion, average
+    days from claim to signing, revenue and this month's targets (seven queries, any team size)."""
+    ids = scope.consultant_ids
+    rows = {user.pk: ConsultantRow(user) for user in consultants}
+    taken = _count_by(
+        OwnershipEvent.objects.filter(_in(month, "at"), kind__in=TAKEN_ON, to_user_id__in=ids), "to_user_id"
+    )
+    follow_ups = _count_by(FollowUp.objects.filter(_in(month, "at"), consultant_id__in=ids), "consultant_id")
+    links = _count_by(
+        Enrollment.objects.filter(scope.enrollments(), _in(month, "created_at")), "consultant_id"
+    )
+    new_leads = _count_by(
+        Customer.objects.live().filter(_in(month, "created_at"), consultant_id__in=ids), "consultant_id"
+    )
+    revenue = dict(
+        confirmed_payments(scope)
+        .filter(_in(month, "paid_at", dates=True))
+        .values_list("enrollment__consultant_id")
+        .annotate(total=Sum(NET_AMOUNT))
+        .values_list("enrollment__consultant_id", "total")
+    )
+    signings = OwnershipEvent.objects.filter(
+        _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=ids
+    ).values_list("to_user_id", "at", "customer__claimed_at")
+    for user_id, row in rows.items():
+        row.taken_on = taken.get(user_id, 0)
+        row.follow_ups = follow_ups.get(user_id, 0)
+        row.links = links.get(user_id, 0)
+        row.new_leads = new_leads.get(user_id, 0)
+        row.revenue = revenue.get(user_id) or ZERO
+    for user_id, signed_at, claimed_at in signings:
+        row = rows.get(user_id)
+        if row is None:
+            continue
+        row.signed += 1
+        if claimed_at is not None and claimed_at <= signed_at:
+            row.days_to_sign.append((signed_at - claimed_at).total_seconds() / 86400)
+    for target in Target.objects.filter(month=month.first_day, consultant_id__in=ids):
+        if target.consultant_id in rows:
+            rows[target.consultant_id].target = target
+    return sorted(rows.values(), key=lambda r: (-r.signed, -float(r.revenue), r.consultant.username))
+
+
+@dataclass
+class ClassRow:
+    class_list: ClassList
+    approved: int
+    waitlist: int
+    revenue: Decimal
+
+    @property
+    def fill(self) -> float:
+        return self.approved / self.class_list.capacity if self.class_list.capacity else 0.0
+
+
+def class_enrollment(scope: Scope, month: Month) -> list[ClassRow]:
+    """Per class (active, or with money this month): approved enrollments against capacity,
+    the waitlist (enrolled while full and not approved yet) and this month's revenue (one query)."""
+    approved = Enrollment.objects.filter(class_list=OuterRef("pk"), status=Enrollment.Status.APPROVED)
+    waiting = Enrollment.objects.filter(class_list=OuterRef("pk"), waitlisted=True).exclude(
+        status=Enrollment.Status.APPROVED
+    )
+    revenue = (
+        confirmed_payments(scope)
+        .filter(_in(month, "paid_at", dates=True), enrollment__class_list=OuterRef("pk"))
+        .values("enrollment__class_list")
+        .annotate(total=Sum(NET_AMOUNT))
+        .values("total")
+    )
+    classes = ClassList.objects.select_related("course", "campus")
+    if scope.campus is not None:
+        classes = classes.filter(campus=scope.campus)
+    classes = classes.annotate(
+        approved_count=_subquery_count(approved),
+        waitlist_count=_subquery_count(waiting),
+        month_revenue=_subquery_value(revenue),
+    ).filter(Q(is_active=True) | ~Q(month_revenue=None))
+    return [
+        ClassRow(item, item.approved_count or 0, item.waitlist_count or 0, item.month_revenue or ZERO)
+        for item in classes.order_by("-start_date", "course__name", "semester")
+    ]
+
+
+def _subquery_count(queryset):
+    counted = queryset.order_by().values("class_list").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _subquery_value(queryset):
+    return Subquery(queryset, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+@dataclass
+class SalesSummary:
+    month: Decimal
+    previous_month: Decimal
+    year_ago: Decimal
+    trend: list[tuple[Month, Decimal]]
+
+    @staticmethod
+    def _change(now: Decimal, before: Decimal) -> float | None:
+        return float((now - before) / before) if before else None
+
+    @property
+    def month_on_month(self) -> float | None:
+        return self._change(self.month, self.previous_month)
+
+    @property
+    def year_on_year(self) -> float | None:
+        return self._change(self.month, self.year_ago)
+
+
+def sales_amount(scope: Scope, month: Month) -> SalesSummary:
+    """Net confirmed revenue of the month, the month before, the same month a year ago and the
+    12 months to this one: one query with a conditional sum per month."""
+    months = month.recent(12)
+    wanted = [month.shift(-12), *months]
+    sums = {
+        str(item): Sum(NET_AMOUNT, filter=_in(item, "paid_at", dates=True), default=ZERO) for item in wanted
+    }
+    totals = (
+        confirmed_payments(scope)
+        .filter(paid_at__gte=wanted[0].first_day, paid_at__lt=month.next_first_day)
+        .aggregate(**sums)
+    )
+    return SalesSummary(
+        month=totals[str(month)],
+        previous_month=totals[str(month.shift(-1))],
+        year_ago=totals[str(month.shift(-12))],
+        trend=[(item, totals[str(item)]) for item in months],
+    )
+
+
+@dataclass
+class FunnelStep:
+    label: str
+    count: int
+    drop: float | None  # share lost since the step before
+
+
+FUNNEL_STEPS = ("leads", "followed_up", "link_sent", "submitted", "approved", "paid")
+
+
+def funnel(scope: Scope, month: Month) -> dict[str, int]:
+    """The month's new leads and how many of them reached each step since (one query)."""
+    enrollments = Enrollment.objects.filter(customer=OuterRef("pk"))
+    leads = (
+        Customer.objects.live()
+        .filter(scope.leads(), _in(month, "created_at"))
+        .annotate(
+            has_follow_up=Exists(FollowUp.objects.filter(customer=OuterRef("pk"))),
+            has_link=Exists(enrollments),
+            has_submitted=Exists(enrollments.filter(submitted_at__isnull=False)),
+            has_approved=Exists(enrollments.filter(status=Enrollment.Status.APPROVED)),
+            has_paid=Exists(
+                Payment.objects.filter(
+                    enrollment__customer=OuterRef("pk"),
+                    status=Payment.Status.CONFIRMED,
+                    kind__in=(Payment.Kind.DEPOSIT, Payment.Kind.TUITION, Payment.Kind.OTHER),
+                )
+            ),
+        )
+    )
+    return leads.aggregate(
+        leads=Count("pk"),
+        followed_up=Count("pk", filter=Q(has_follow_up=True)),
+        link_sent=Count("pk", filter=Q(has_link=True)),
+        submitted=Count("pk", filter=Q(has_submitted=True)),
+        approved=Count("pk", filter=Q(has_approved=True)),
+        paid=Count("pk", filter=Q(has_paid=True)),
+    )
+
+
+def funnel_steps(counts: dict[str, int], labels: dict[str, str]) -> list[FunnelStep]:
+    steps, previous = [], None
+    for key in FUNNEL_STEPS:
+        count = counts[key]
+        drop = (previous - count) / previous if previous else None
+        steps.append(FunnelStep(labels[key], count, drop))
+        previous = count
+    return steps
+
+
+def targets_for(month: Month, consultants: list[User]) -> dict[int, Target]:
+    return {
+        target.consultant_id: target
+        for target in Target.objects.filter(
+            month=month.first_day, consultant__in=[user.pk for user in consultants]
+        )
+    }
+
+
+def by_consultant_totals(rows: list[ConsultantRow]) -> dict[str, object]:
+    totals: dict[str, object] = defaultdict(int)
+    for row in rows:
+        for name in ("taken_on", "follow_ups", "links", "signed", "new_leads"):
+            totals[name] += getattr(row, name)
+        totals["revenue"] = totals.get("revenue", ZERO) + row.revenue
+    return dict(totals)
