@@ -3,18 +3,19 @@
 from django.shortcuts import render
 
 from common.access import authenticated
-from crm.selectors import OWNER_CODENAME, class_cards_for_teacher, customers_due_for
+from crm.selectors import class_cards_for_teacher
+from reports.dashboards import home_panels
 
 
 @authenticated
 def home(request):
-    """Everyone's landing page: shortcuts to what the user's roles open, and their own classes.
-    Role dashboards with figures come with the reports issue."""
+    """Everyone's landing page: the panels of the user's roles (a consultant's day, a manager's
+    team, finance's queues, a teacher's classes, a student's next steps, an admin's overview),
+    then shortcuts to what the roles open."""
     context = {
         "my_classes": class_cards_for_teacher(request.user)[:12],
         "has_roles": request.user.roles.exists(),  # reverse relation declared by rbac.Role
         "teaches": request.rbac.allows("classroom:class-detail"),
+        "panels": home_panels(request),
     }
-    if request.rbac.holds(OWNER_CODENAME):
-        context.update(customers_due_for(request.user), shows_follow_ups=True)
     return render(request, "common/home.html", context)

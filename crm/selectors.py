@@ -1,15 +1,27 @@
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from accounts.services import site_gettext
 from common.filters import today_bounds
-from crm.models import Campus, ClassList, Course, Customer, CustomerImport, DictItem, FollowUp, OwnershipEvent
+from crm.models import (
+    Campus,
+    ClassList,
+    Course,
+    Customer,
+    CustomerImport,
+    DictItem,
+    FollowUp,
+    OwnershipEvent,
+    PoolPolicy,
+)
 from crm.normalize import format_phone, mask_middle, mask_phone
 from rbac.models import Role
 from rbac.selectors import data_scope_for, users_holding
@@ -307,6 +319,42 @@ def customers_due_for(user, *, limit: int = 10) -> dict[str, list[Customer]]:
         ),
         "overdue": list(mine.filter(next_follow_up_at__lt=start).order_by("next_follow_up_at")[:limit]),
     }
+
+
+def pool_return_rules(
+    policy: PoolPolicy, now: datetime, *, ahead: timedelta = timedelta(0)
+) -> list[tuple[Q, str]]:
+    """(condition, reason) for each rule that returns an owned customer to the pool; `ahead`
+    moves the deadlines forward (for warnings). The nightly sweep and the home page share them."""
+    follow_cutoff = now - timedelta(days=policy.days_without_follow_up) + ahead
+    sign_cutoff = now - timedelta(days=policy.days_without_signing) + ahead
+    no_follow_up = Q(claimed_at__lt=follow_cutoff) & (
+        Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=follow_cutoff)
+    )
+    return [
+        (
+            no_follow_up,
+            site_gettext(gettext_noop("No follow-up for %(days)s days"), days=policy.days_without_follow_up),
+        ),
+        (
+            Q(claimed_at__lt=sign_cutoff),
+            site_gettext(
+                gettext_noop("Not signed %(days)s days after the claim"), days=policy.days_without_signing
+            ),
+        ),
+    ]
+
+
+def customers_returning_soon(user, *, limit: int = 10) -> tuple[int, list[Customer]]:
+    """The consultant's unsigned customers that the sweep will return to the pool within the
+    policy's warning days: (how many, the first `limit` by claim date)."""
+    policy = PoolPolicy.current()
+    now = timezone.now()
+    soon = Q()
+    for condition, _reason in pool_return_rules(policy, now, ahead=timedelta(days=policy.warning_days or 0)):
+        soon |= condition
+    mine = Customer.objects.live().filter(soon, consultant=user, status=Customer.Status.UNSIGNED)
+    return mine.count(), list(mine.select_related("source").order_by("claimed_at")[:limit])
 
 
 def customer_imports_of(user: User) -> QuerySet[CustomerImport]:

@@ -36,7 +36,7 @@ from crm.models import (
     PoolPolicy,
 )
 from crm.normalize import mask_phone, name_keys
-from crm.selectors import find_duplicate
+from crm.selectors import find_duplicate, pool_return_rules
 
 logger = logging.getLogger(__name__)
 
@@ -334,29 +334,6 @@ class SweepResult:
 SWEEP_BATCH = 500
 
 
-def _return_rules(
-    policy: PoolPolicy, now: datetime, *, ahead: timedelta = timedelta(0)
-) -> list[tuple[Q, str]]:
-    """(condition, reason) for each rule; `ahead` moves the deadlines forward (for warnings)."""
-    follow_cutoff = now - timedelta(days=policy.days_without_follow_up) + ahead
-    sign_cutoff = now - timedelta(days=policy.days_without_signing) + ahead
-    no_follow_up = Q(claimed_at__lt=follow_cutoff) & (
-        Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=follow_cutoff)
-    )
-    return [
-        (
-            no_follow_up,
-            site_gettext(gettext_noop("No follow-up for %(days)s days"), days=policy.days_without_follow_up),
-        ),
-        (
-            Q(claimed_at__lt=sign_cutoff),
-            site_gettext(
-                gettext_noop("Not signed %(days)s days after the claim"), days=policy.days_without_signing
-            ),
-        ),
-    ]
-
-
 def _owned_unsigned() -> QuerySet[Customer]:
     return Customer.objects.live().filter(consultant__isnull=False, status=Customer.Status.UNSIGNED)
 
@@ -377,7 +354,7 @@ def pool_sweep(*, now: datetime | None = None) -> SweepResult:
     policy = PoolPolicy.current()
     result = SweepResult()
     returned_by_owner: dict[int, list[str]] = defaultdict(list)
-    for condition, reason in _return_rules(policy, now):
+    for condition, reason in pool_return_rules(policy, now):
         while True:
             with transaction.atomic():
                 rows = list(
@@ -427,7 +404,7 @@ def pool_sweep(*, now: datetime | None = None) -> SweepResult:
 def _warn_owners(policy: PoolPolicy, now: datetime) -> int:
     ahead = timedelta(days=policy.warning_days)
     soon = Q()
-    for condition, _reason in _return_rules(policy, now, ahead=ahead):
+    for condition, _reason in pool_return_rules(policy, now, ahead=ahead):
         soon |= condition
     warned_by_owner: dict[int, list[str]] = defaultdict(list)
     with transaction.atomic():

@@ -8,6 +8,9 @@ Definitions (the same on every page and export):
   owned the customer then (so a customer transferred before signing counts for the new owner).
 - **Leads taken on** by a consultant are customers entered, claimed, allocated or transferred to
   them in the month.
+- **Conversion** follows a month's leads (new leads for a source, leads taken on for a
+  consultant): the share of them signed by now. Unlike "signed this month ÷ leads" it never
+  passes 100%, and a month's figure rises as its leads sign later.
 - **Revenue** is confirmed payments by the date paid: deposits, tuition and other payments add,
   refunds subtract; class transfers move money already counted and are left out. It is counted
   for the consultant who enrolled the customer, and for the class's campus.
@@ -122,12 +125,13 @@ def _in(month: Month, field_name: str, *, dates: bool = False) -> Q:
 class SourceRow:
     source: str
     leads: int = 0
-    signed: int = 0
+    leads_signed: int = 0  # of this month's new leads, signed by now
+    signed: int = 0  # signings in the month
     revenue: Decimal = ZERO
 
     @property
     def conversion(self) -> float | None:
-        return self.signed / self.leads if self.leads else None
+        return self.leads_signed / self.leads if self.leads else None
 
 
 def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
@@ -136,7 +140,7 @@ def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
         Customer.objects.live()
         .filter(scope.leads(), _in(month, "created_at"))
         .values("source_id")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("pk"), signed=Count("pk", filter=Q(status=Customer.Status.SIGNED)))
     )
     signed = (
         OwnershipEvent.objects.filter(
@@ -159,6 +163,7 @@ def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
 
     for item in leads:
         row(item["source_id"]).leads = item["count"]
+        row(item["source_id"]).leads_signed = item["signed"]
     for item in signed:
         row(item["customer__source_id"]).signed = item["count"]
     for item in revenue:
@@ -170,6 +175,7 @@ def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
 class ConsultantRow:
     consultant: User
     taken_on: int = 0
+    taken_on_signed: int = 0  # of the leads taken on this month, signed by now
     follow_ups: int = 0
     links: int = 0
     signed: int = 0
@@ -180,7 +186,7 @@ class ConsultantRow:
 
     @property
     def conversion(self) -> float | None:
-        return self.signed / self.taken_on if self.taken_on else None
+        return self.taken_on_signed / self.taken_on if self.taken_on else None
 
     @property
     def average_days_to_sign(self) -> float | None:
@@ -202,9 +208,18 @@ def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> 
     days from claim to signing, revenue and this month's targets (seven queries, any team size)."""
     ids = scope.consultant_ids
     rows = {user.pk: ConsultantRow(user) for user in consultants}
-    taken = _count_by(
-        OwnershipEvent.objects.filter(_in(month, "at"), kind__in=TAKEN_ON, to_user_id__in=ids), "to_user_id"
-    )
+    taken = {
+        user_id: (count, signed)
+        for user_id, count, signed in OwnershipEvent.objects.filter(
+            _in(month, "at"), kind__in=TAKEN_ON, to_user_id__in=ids
+        )
+        .values_list("to_user_id")
+        .annotate(
+            count=Count("customer", distinct=True),
+            signed=Count("customer", distinct=True, filter=Q(customer__status=Customer.Status.SIGNED)),
+        )
+        .values_list("to_user_id", "count", "signed")
+    }
     follow_ups = _count_by(FollowUp.objects.filter(_in(month, "at"), consultant_id__in=ids), "consultant_id")
     links = _count_by(
         Enrollment.objects.filter(scope.enrollments(), _in(month, "created_at")), "consultant_id"
@@ -223,7 +238,7 @@ def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> 
         _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=ids
     ).values_list("to_user_id", "at", "customer__claimed_at")
     for user_id, row in rows.items():
-        row.taken_on = taken.get(user_id, 0)
+        row.taken_on, row.taken_on_signed = taken.get(user_id, (0, 0))
         row.follow_ups = follow_ups.get(user_id, 0)
         row.links = links.get(user_id, 0)
         row.new_leads = new_leads.get(user_id, 0)

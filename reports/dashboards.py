@@ -1,0 +1,212 @@
+"""What each role sees first on the home page. Every panel is computed only for users whose roles
+open the pages it leads to, with a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from accounts.models import Notification
+from classroom.models import Answer, Attendance, Lesson, Question, StudyRecord
+from classroom.selectors import class_standings, lessons_of_student, records_of_student
+from crm.models import ClassList, Customer
+from crm.selectors import OWNER_CODENAME, classes_taught_by, customers_due_for, customers_returning_soon
+from enrollment.models import Enrollment, Payment, Student
+from enrollment.selectors import REVIEWER_CODENAME, enrollments_visible_to
+from rbac.models import Role
+from reports import selectors
+from reports.periods import Month
+
+User = get_user_model()
+ZERO = Decimal("0")
+POOL_AGES = ((7, "fresh"), (30, "aging"))  # days: under 7, 7 to 30, older
+
+
+def consultant_panels(user) -> dict:
+    """Follow-ups due and overdue, customers about to return to the pool, the month against targets."""
+    month = Month.current()
+    returning_count, returning = customers_returning_soon(user, limit=5)
+    scope = selectors.Scope(consultant_ids=frozenset({user.pk}))
+    rows = selectors.conversion_analysis(scope, month, [user])
+    return {
+        **customers_due_for(user),
+        "returning_count": returning_count,
+        "returning": returning,
+        "my_month": rows[0],
+        "month": month,
+    }
+
+
+def manager_panels(user) -> dict:
+    """The team's month, the pool's size and age, consultants behind their targets, reviews waiting."""
+    month = Month.current()
+    consultants = list(selectors.consultants_reported_by(user).order_by("username"))
+    scope = selectors.Scope(
+        consultant_ids=frozenset(person.pk for person in consultants),
+        whole_school=selectors.reports_whole_school(user),
+    )
+    rows = selectors.conversion_analysis(scope, month, consultants)
+    # The share of the month gone: a consultant below it on any target is behind.
+    today = timezone.localdate()
+    elapsed = today.day / ((month.next_first_day - month.first_day).days)
+    behind = [
+        row
+        for row in rows
+        if row.target is not None
+        and any(
+            share is not None and share < elapsed
+            for share in (row.progress("new_leads"), row.progress("signings"), row.progress("revenue"))
+        )
+    ]
+    now = timezone.now()
+    pool = Customer.objects.in_pool().aggregate(
+        total=Count("pk"),
+        fresh=Count("pk", filter=Q(created_at__gte=now - timedelta(days=7))),
+        aging=Count(
+            "pk", filter=Q(created_at__lt=now - timedelta(days=7), created_at__gte=now - timedelta(days=30))
+        ),
+        oldest=Min("created_at"),
+    )
+    pool["old"] = pool["total"] - pool["fresh"] - pool["aging"]
+    return {
+        "team_totals": selectors.by_consultant_totals(rows),
+        "team_revenue": sum((row.revenue for row in rows), ZERO),
+        "behind": behind,
+        "pool": pool,
+        "pending_reviews": enrollments_visible_to(user, reviews_all=False)
+        .filter(status=Enrollment.Status.SUBMITTED)
+        .count(),
+        "month": month,
+    }
+
+
+def finance_panels(user) -> dict:
+    month = Month.current()
+    revenue = selectors.sales_amount(selectors.Scope(consultant_ids=frozenset(), whole_school=True), month)
+    return {
+        "reviews_waiting": Enrollment.objects.filter(status=Enrollment.Status.SUBMITTED).count(),
+        "payments_waiting": Payment.objects.filter(status=Payment.Status.PENDING).count(),
+        "school_revenue": revenue.month,
+        "month": month,
+    }
+
+
+def teacher_panels(user) -> dict:
+    """Today's lessons, homework to grade, unanswered questions and students at risk (absent the
+    last two lessons with a roll call, or missing two homeworks) in the user's active classes."""
+    classes = list(
+        ClassList.objects.filter(pk__in=classes_taught_by(user).values("pk"), is_active=True).select_related(
+            "course", "campus"
+        )
+    )
+    class_ids = [item.pk for item in classes]
+    today = timezone.localdate()
+    to_grade = list(
+        Lesson.objects.filter(class_list__in=class_ids)
+        .annotate(
+            waiting=Count(
+                "records", filter=Q(records__homework_submitted_at__isnull=False, records__score__isnull=True)
+            )
+        )
+        .filter(waiting__gt=0)
+        .select_related("class_list__course")
+        .order_by("date", "number")[:10]
+    )
+    at_risk = []
+    for class_list in classes:
+        last_two = list(
+            Lesson.objects.filter(class_list=class_list, records__attendance__gt="")
+            .distinct()
+            .order_by("-number")
+            .values_list("pk", flat=True)[:2]
+        )
+        absent_twice = set()
+        if len(last_two) == 2:
+            absent_twice = set(
+                StudyRecord.objects.filter(lesson__in=last_two, attendance=Attendance.ABSENT)
+                .values("student_id")
+                .annotate(times=Count("pk"))
+                .filter(times=2)
+                .values_list("student_id", flat=True)
+            )
+        for student in class_standings(class_list):
+            reasons = []
+            if student.pk in absent_twice:
+                reasons.append("absent")
+            if student.missing >= 2:
+                reasons.append("homework")
+            if reasons:
+                at_risk.append((class_list, student, reasons))
+    return {
+        "today_lessons": list(
+            Lesson.objects.filter(class_list__in=class_ids, date=today).select_related("class_list__course")
+        ),
+        "to_grade": to_grade,
+        "unanswered": list(
+            Question.objects.filter(class_list__in=class_ids, answer_count=0)
+            .select_related("class_list__course", "asked_by")
+            .order_by("created_at")[:10]
+        ),
+        "at_risk": at_risk[:20],
+    }
+
+
+def student_panels(user) -> dict:
+    today = timezone.localdate()
+    now = timezone.now()
+    records = records_of_student(user)
+    return {
+        "next_lesson": lessons_of_student(user).filter(date__gte=today).order_by("date", "number").first(),
+        "homework_due": list(
+            records.filter(
+                lesson__homework_title__gt="", homework_submitted_at__isnull=True, score__isnull=True
+            )
+            .filter(Q(lesson__homework_deadline__gte=now) | Q(lesson__homework_deadline__isnull=True))
+            .order_by("lesson__date")[:5]
+        ),
+        "latest_grades": list(records.filter(score__isnull=False).order_by("-graded_at")[:5]),
+        "answers": list(
+            Answer.objects.filter(question__asked_by=user)
+            .select_related("question", "author")
+            .order_by("-created_at")[:5]
+        ),
+    }
+
+
+def admin_panels(user) -> dict:
+    return {
+        "counts": {
+            "users": User.objects.filter(is_active=True).count(),
+            "awaiting": User.objects.filter(awaiting_approval=True, is_active=False).count(),
+            "roles": Role.objects.count(),
+            "classes": ClassList.objects.filter(is_active=True).count(),
+            "customers": Customer.objects.live().count(),
+            "students": Student.objects.count(),
+        },
+        "classes_without_teachers": ClassList.objects.filter(is_active=True, teachers__isnull=True).count(),
+    }
+
+
+def home_panels(request) -> dict:
+    """The panels of the signed-in user's roles, keyed by role kind."""
+    access = request.rbac
+    user = request.user
+    panels = {}
+    if access.holds(OWNER_CODENAME):
+        panels["consultant"] = consultant_panels(user)
+    if access.holds("reports.targets"):
+        panels["manager"] = manager_panels(user)
+    if access.holds(REVIEWER_CODENAME):
+        panels["finance"] = finance_panels(user)
+    if access.holds("classroom.class_list"):
+        panels["teacher"] = teacher_panels(user)
+    if access.holds("classroom.my_classes"):
+        panels["student"] = student_panels(user)
+    if access.holds("rbac.user_list"):
+        panels["admin"] = admin_panels(user)
+    panels["notifications"] = list(Notification.objects.filter(recipient=user).order_by("-created_at")[:5])
+    return panels
