@@ -110,7 +110,7 @@ def generate_customers(count: int, *, consultants: list, seed: int = 2026, start
 def _one(rng, number, now, name_list, names, sources, genders, educations, consultants):
     name = rng.choice(name_list)
     created_at = now - timedelta(
-        days=rng.uniform(0, 730 if number >= 1000 else 120), hours=rng.uniform(0, 10)
+        days=rng.uniform(0, 730 if number >= 1000 else 400), hours=rng.uniform(0, 10)
     )
     kind = rng.random()
     consultant = None
@@ -168,6 +168,17 @@ def _follow_ups_and_events(rng, customers, plans, now: datetime, channels, inten
         )
         if last is None:
             continue
+        if customer.status == Customer.Status.SIGNED:
+            events.append(
+                OwnershipEvent(
+                    customer_id=customer.pk,
+                    kind=OwnershipEvent.Kind.SIGN,
+                    from_user=consultant,
+                    to_user=consultant,
+                    by=consultant,
+                    at=last,
+                )
+            )
         if consultant is None:
             events.append(
                 OwnershipEvent(

@@ -16,8 +16,9 @@ import config.settings as project_settings
 from accounts.models import Department, User
 from classroom.models import Answer, HomeworkFile, Lesson, Question, StudyRecord
 from crm.models import Campus, ClassList, Course, DictItem
-from enrollment.models import Enrollment, Student
+from enrollment.models import Enrollment, Payment, Student
 from rbac.models import PermissionEntry, Role
+from reports.models import Target
 from tests.conftest import make_client
 
 ZH_MO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
@@ -95,6 +96,8 @@ def _counts() -> dict[str, object]:
         "homework": HomeworkFile.objects.count(),
         "questions": Question.objects.count(),
         "answers": Answer.objects.count(),
+        "payments": Payment.objects.count(),
+        "targets": Target.objects.count(),
     }
 
 
@@ -102,17 +105,20 @@ def _counts() -> dict[str, object]:
 def test_seeddemo_is_idempotent():
     call_command("seeddemo", stdout=StringIO())
     first = _counts()
-    # The eight demo logins, the student of the approved enrollment, and the students the
-    # classroom demo enrolls: 6 more in Python 9 (with student1, 8 in all) and 3 in Linux 40.
-    assert first["users"] == 18
+    # The eight demo logins, the student of the approved enrollment, the 20 signed demo customers
+    # the sales history enrolls into the class starting after their signing (most of them into
+    # Python 9), and the students the classroom demo adds (student1 into Python 9, 2 more into
+    # Linux 40).
+    assert first["users"] == 31
     assert sorted(set(first["enrollments"])) == ["approved", "open", "rejected", "submitted"]
-    assert first["students"] == 11
-    assert ClassList.objects.get(semester=9).students.count() == 8
+    assert first["students"] == 24
+    assert ClassList.objects.get(course__name="Python全栈开发", semester=9).students.count() == 13
     assert Student.objects.filter(user__username="student1", classes__semester=9).exists()
-    assert (first["lessons"], first["records"], first["questions"], first["answers"]) == (7, 46, 3, 2)
+    assert (first["lessons"], first["records"], first["questions"], first["answers"]) == (7, 71, 3, 2)
     assert first["graded"] > 0 and first["homework"] > 0
+    assert first["payments"] > 20 and first["targets"] == 6
     assert first["sources"] == 16
-    assert first["classes"] == 2
+    assert first["classes"] == 5
     assert first["campuses"] == 2
     assert first["courses"] == 2
 

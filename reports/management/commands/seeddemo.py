@@ -1,7 +1,8 @@
 """Load the demo school: roles, users, campuses, courses, classes and the data dictionary.
 
 Idempotent: running it again changes nothing that is already there (passwords included).
-It lives in the top app because later issues add customers, enrollments and lessons to it.
+It lives in the top app (reports), which may use every other app: the demo school has customers,
+enrollments, lessons and a sales history.
 """
 
 import io
@@ -21,6 +22,7 @@ from enrollment.models import Enrollment, EnrollmentDocument
 from rbac import defaults
 from rbac.models import Role
 from rbac.services import permissions_sync
+from reports.demo import seed_sales_history
 
 DEMO_PASSWORD = "educrm-demo"
 
@@ -181,6 +183,15 @@ class Command(BaseCommand):
         self._customers(options["customers"], [users["sales1"], users["sales2"], users["manager"]])
         python_class = ClassList.objects.get(course=python, campus=beijing, semester=9)
         self._enrollments(users["sales1"], users["finance"], python_class=python_class)
+        enrolled = seed_sales_history(
+            teacher=users["teacher1"],
+            adviser=users["teacher2"],
+            reviewer=users["finance"],
+            manager=users["manager"],
+            consultants=[users["sales1"], users["sales2"], users["manager"]],
+        )
+        if enrolled:
+            self.stdout.write(f"Added the sales history: {enrolled} signed customers enrolled and billed.")
         if seed_classroom(
             python_class=python_class,
             linux_class=ClassList.objects.get(course=linux, campus=shanghai, semester=40),
