@@ -16,7 +16,7 @@ def _percent(value: float | None):
 
 
 def _sources(report: dict) -> tuple[list[str], list[list]]:
-    header = [_("Source"), _("New leads"), _("Signed"), _("Conversion (%)"), _("Revenue (CNY)")]
+    header = [_("Source"), _("New leads"), _("Signings"), _("Conversion (%)"), _("Revenue (CNY)")]
     rows = [
         [row.source, row.leads, row.signed, _percent(row.conversion), row.revenue]
         for row in report["sources"]
@@ -30,7 +30,7 @@ def _consultants(report: dict) -> tuple[list[str], list[list]]:
         _("Leads taken on"),
         _("Follow-ups"),
         _("Enrollment links"),
-        _("Signed"),
+        _("Signings"),
         _("Conversion (%)"),
         _("Average days to sign"),
         _("Revenue (CNY)"),

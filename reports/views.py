@@ -31,6 +31,16 @@ def _funnel_labels() -> dict[str, str]:
 NO_FILTERS = {"month": None, "team": None, "consultant": None, "campus": None}
 
 
+def _table_label(table: str) -> str:
+    return {
+        "sources": _("Sources"),
+        "consultants": _("Consultants"),
+        "classes": _("Class enrollment"),
+        "sales": _("Sales amount"),
+        "funnel": _("Funnel"),
+    }[table]
+
+
 def _scope_from(request, data: dict, consultants) -> selectors.Scope:
     if data["team"] is not None:
         consultants = consultants.filter(department=data["team"])
@@ -66,7 +76,10 @@ def sales_report(request):
             messages.error(request, _("There is no such table to export."))
         else:
             response = HttpResponse(exports.workbook(table, report, month), content_type=XLSX)
-            filename = _("sales report %(month)s %(table)s.xlsx") % {"month": month, "table": table}
+            filename = _("sales report %(month)s %(table)s.xlsx") % {
+                "month": month,
+                "table": _table_label(table),
+            }
             response["Content-Disposition"] = content_disposition_header(True, filename)
             return response
     query = {key: value for key, value in request.GET.items() if key != "export"}
@@ -99,7 +112,7 @@ def _report(scope: selectors.Scope, month: Month, consultants) -> dict:
                 "leads": [row.leads for row in sources],
                 "signed": [row.signed for row in sources],
                 "leadsLabel": _("New leads"),
-                "signedLabel": _("Signed"),
+                "signedLabel": _("Signings"),
             },
             "trend": {
                 "labels": [str(item) for item, _amount in sales.trend],

@@ -160,7 +160,9 @@ def book(world) -> Book:
     ref, evil = DictItem.objects.bulk_create(
         [
             DictItem(kind=DictItem.Kind.SOURCE, code="referral", label="转介绍", order=2),
-            DictItem(kind=DictItem.Kind.SOURCE, code="formula", label='=HYPERLINK("http://x.test")广告', order=3),
+            DictItem(
+                kind=DictItem.Kind.SOURCE, code="formula", label='=HYPERLINK("http://x.test")广告', order=3
+            ),
         ]
     )
     class_p = ClassList.objects.create(
@@ -196,9 +198,7 @@ def book(world) -> Book:
     event(k["k2"], Kind.CREATE, s1, at(2026, 11, 1))
     event(k["k2"], Kind.SIGN, s1, at(2026, 11, 11), from_user=s1)
     follow_up(k["k2"], s1, at(2026, 11, 5, 9), channel)
-    e["e2"] = enroll(
-        k["k2"], class_a, s1, at(2026, 11, 2, 9), S.APPROVED, submitted_at=at(2026, 11, 3, 9)
-    )
+    e["e2"] = enroll(k["k2"], class_a, s1, at(2026, 11, 2, 9), S.APPROVED, submitted_at=at(2026, 11, 3, 9))
     pay(e["e2"], P.TUITION, "19800", datetime.date(2026, 11, 12))
 
     k["k3"] = customer("十一月末", at(2026, 11, 30, 23, 59, 59), ref, s2)
@@ -232,7 +232,12 @@ def book(world) -> Book:
     k["k8"] = customer("老客户", at(2026, 9, 15, 10), web, s1, signed=True)
     event(k["k8"], Kind.CREATE, s1, at(2026, 9, 15, 10))
     event(k["k8"], Kind.SIGN, s1, at(2026, 10, 20, 10), from_user=s1)
-    for when in (at(2026, 10, 31, 23, 59, 59), at(2026, 11, 1), at(2026, 11, 30, 23, 59, 59), at(2026, 12, 1)):
+    for when in (
+        at(2026, 10, 31, 23, 59, 59),
+        at(2026, 11, 1),
+        at(2026, 11, 30, 23, 59, 59),
+        at(2026, 12, 1),
+    ):
         follow_up(k["k8"], s1, when, channel)
     e["e8"] = enroll(
         k["k8"], class_p, s1, at(2026, 10, 10, 10), S.APPROVED, submitted_at=at(2026, 10, 11, 10)
@@ -247,9 +252,7 @@ def book(world) -> Book:
     k["k9"] = customer("去年", at(2025, 10, 1, 10), ref, s2, signed=True)
     event(k["k9"], Kind.CREATE, s2, at(2025, 10, 1, 10))
     event(k["k9"], Kind.SIGN, s2, at(2025, 10, 6, 10), from_user=s2)
-    e["e9"] = enroll(
-        k["k9"], class_o, s2, at(2025, 10, 5, 10), S.APPROVED, submitted_at=at(2025, 10, 5, 12)
-    )
+    e["e9"] = enroll(k["k9"], class_o, s2, at(2025, 10, 5, 10), S.APPROVED, submitted_at=at(2025, 10, 5, 12))
     pay(e["e9"], P.DEPOSIT, "600", datetime.date(2025, 10, 31))
     pay(e["e9"], P.TUITION, "8000", datetime.date(2025, 11, 20))
     pay(e["e9"], P.TUITION, "1000", datetime.date(2025, 11, 30), Payment.Status.REJECTED)
@@ -301,7 +304,9 @@ def book(world) -> Book:
     month = datetime.date(2026, 11, 1)
     Target.objects.bulk_create(
         [
-            Target(consultant=s1, month=month, new_leads=4, signings=2, revenue=Decimal("20000"), set_by=manager),
+            Target(
+                consultant=s1, month=month, new_leads=4, signings=2, revenue=Decimal("20000"), set_by=manager
+            ),
             Target(
                 consultant=s1,
                 month=datetime.date(2026, 10, 1),
@@ -310,7 +315,9 @@ def book(world) -> Book:
                 revenue=Decimal("99999"),
                 set_by=manager,
             ),
-            Target(consultant=s2, month=month, new_leads=5, signings=0, revenue=Decimal("10000"), set_by=manager),
+            Target(
+                consultant=s2, month=month, new_leads=5, signings=0, revenue=Decimal("10000"), set_by=manager
+            ),
         ]
     )
     return Book(
