@@ -38,6 +38,7 @@ def consultant_panels(user) -> dict:
         "returning": returning,
         "my_month": rows[0],
         "month": month,
+        "pace": month.elapsed_share(),
     }
 
 
@@ -51,8 +52,7 @@ def manager_panels(user) -> dict:
     )
     rows = selectors.conversion_analysis(scope, month, consultants)
     # The share of the month gone: a consultant below it on any target is behind.
-    today = timezone.localdate()
-    elapsed = today.day / ((month.next_first_day - month.first_day).days)
+    elapsed = month.elapsed_share()
     behind = [
         row
         for row in rows
@@ -81,6 +81,7 @@ def manager_panels(user) -> dict:
         .filter(status=Enrollment.Status.SUBMITTED)
         .count(),
         "month": month,
+        "whole_school": scope.whole_school,
     }
 
 

@@ -97,10 +97,10 @@ TABLES: dict[str, Callable[[dict], tuple[list[str], list[list]]]] = {
 }
 
 
-def workbook(table: str, report: dict, month: Month) -> bytes:
+def workbook(table: str, report: dict, month: Month, title: str) -> bytes:
     header, rows = TABLES[table](report)
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"{month} {table}")
+    sheet = book.create_sheet(f"{month} {title}"[:31])
     sheet.append(header)
     for row in rows:
         sheet.append([neutralise(value) for value in row])

@@ -64,6 +64,16 @@ class Month:
         """Midnight of the next month's first day (exclusive)."""
         return self.shift(1).start
 
+    def elapsed_share(self) -> float:
+        """How much of the month has gone by: 1 for a past month, 0 for a future one."""
+        current = Month.current()
+        if self < current:
+            return 1.0
+        if self > current:
+            return 0.0
+        days = (self.next_first_day - self.first_day).days
+        return timezone.localdate().day / days
+
     def recent(self, count: int) -> list[Month]:
         """The `count` months ending with this one, oldest first."""
         return [self.shift(offset) for offset in range(1 - count, 1)]

@@ -84,19 +84,24 @@ def reports_whole_school(user) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose figures: these consultants (and, for the whole school, the public pool's leads),
-    optionally only money and enrollments of one campus's classes."""
+    """Whose figures: these consultants' (or, for the whole school, everyone's: the public pool
+    and consultants who have left included), optionally only the money and enrollments of one
+    campus's classes."""
 
     consultant_ids: frozenset[int]
     whole_school: bool = False
     campus: Campus | None = None
 
     def leads(self) -> Q:
-        owned = Q(consultant_id__in=self.consultant_ids)
-        return owned | Q(consultant__isnull=True) if self.whole_school else owned
+        """Customers: the scope's consultants' (the whole school: every customer, the pool and
+        those of consultants who have left included)."""
+        return Q() if self.whole_school else Q(consultant_id__in=self.consultant_ids)
+
+    def signings(self) -> Q:
+        return Q() if self.whole_school else Q(to_user_id__in=self.consultant_ids)
 
     def enrollments(self, prefix: str = "") -> Q:
-        q = Q(**{f"{prefix}consultant_id__in": self.consultant_ids})
+        q = Q() if self.whole_school else Q(**{f"{prefix}consultant_id__in": self.consultant_ids})
         if self.campus is not None:
             q &= Q(**{f"{prefix}class_list__campus": self.campus})
         return q
@@ -143,9 +148,7 @@ def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
         .annotate(count=Count("pk"), signed=Count("pk", filter=Q(status=Customer.Status.SIGNED)))
     )
     signed = (
-        OwnershipEvent.objects.filter(
-            _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=scope.consultant_ids
-        )
+        OwnershipEvent.objects.filter(scope.signings(), _in(month, "at"), kind=OwnershipEvent.Kind.SIGN)
         .values("customer__source_id")
         .annotate(count=Count("pk"))
     )

@@ -58,16 +58,20 @@ def sales_report(request):
     """How a month went for the scope the user may see: sources, consultants, classes, money, funnel.
     `?export=<table>` downloads that table as .xlsx."""
     consultants = selectors.consultants_reported_by(request.user)
+    # On the first of the month a manager wants last month: that is the default.
+    default_month = Month.current().shift(-1)
     form = ReportFilterForm(
-        request.GET or None, consultants=consultants, teams=selectors.teams_for(consultants)
+        request.GET or None,
+        consultants=consultants,
+        teams=selectors.teams_for(consultants),
+        initial={"month": str(default_month)},
     )
     context = {"form": form, "title": _("Monthly sales report"), "report": None}
     if form.is_bound and not form.is_valid():
         messages.error(request, _("The report was not made: correct the filters below."))
         return render(request, "reports/sales_report.html", context)
     filters = form.cleaned_data if form.is_bound else NO_FILTERS
-    # On the first of the month a manager wants last month: that is the default.
-    month = filters["month"] or Month.current().shift(-1)
+    month = filters["month"] or default_month
     scope = _scope_from(request, filters, consultants)
     report = _report(scope, month, consultants)
     table = request.GET.get("export")
@@ -75,7 +79,8 @@ def sales_report(request):
         if table not in exports.TABLES:
             messages.error(request, _("There is no such table to export."))
         else:
-            response = HttpResponse(exports.workbook(table, report, month), content_type=XLSX)
+            content = exports.workbook(table, report, month, _table_label(table))
+            response = HttpResponse(content, content_type=XLSX)
             filename = _("sales report %(month)s %(table)s.xlsx") % {
                 "month": month,
                 "table": _table_label(table),
@@ -88,6 +93,7 @@ def sales_report(request):
         month=month,
         export_base=f"?{urlencode({**query, 'month': str(month)})}&export=",
         can_set_targets=request.rbac.allows("reports:targets"),
+        pace=month.elapsed_share(),
     )
     return render(request, "reports/sales_report.html", context)
 

@@ -483,6 +483,7 @@ def test_manager_reads_the_monthly_report_and_exports_a_table(ui, books, tmp_pat
     expect(page.get_by_test_id("kpi-leads")).to_have_text("1")
     expect(page.get_by_test_id("kpi-signed")).to_have_text("1")
     expect(page.get_by_test_id("kpi-follow-ups")).to_have_text("1")
+    ui.shot(page, "report-sales-report-last-month")
 
     # Pick this month with the filter.
     filters = page.get_by_test_id("report-filters")
@@ -561,14 +562,14 @@ def test_manager_reads_the_monthly_report_and_exports_a_table(ui, books, tmp_pat
     with page.expect_download() as download_info:
         page.get_by_test_id("export-sources").click()
     download = download_info.value
-    assert download.suggested_filename.endswith(".xlsx")
-    assert this_month in download.suggested_filename
+    assert download.suggested_filename == f"销售报表 {this_month} 渠道.xlsx"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     book = load_workbook(saved, read_only=True)
     rows = [list(row) for row in book.active.iter_rows(values_only=True)]
-    assert book.active.title == f"{this_month} sources"
-    assert len(rows) == 3 and len(rows[0]) == 5
+    assert book.active.title == f"{this_month} 渠道"
+    assert len(rows) == 3
+    assert rows[0] == ["来源", "新线索", "签约", "转化率（%）", "业绩（元）"]
     assert rows[1] == ["百度推广", 2, 1, 50.0, 19000]
     assert rows[2] == ["抖音", 2, 0, 0.0, 0]
     book.close()
