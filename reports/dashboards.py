@@ -3,6 +3,7 @@ open the pages it leads to, with a fixed number of queries."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from classroom.models import Answer, Attendance, Lesson, Question, StudyRecord
-from classroom.selectors import class_standings, lessons_of_student, records_of_student
+from classroom.selectors import lessons_of_student, records_of_student
 from crm.models import ClassList, Customer
 from crm.selectors import OWNER_CODENAME, classes_taught_by, customers_due_for, customers_returning_soon
 from enrollment.models import Enrollment, Payment, Student
@@ -72,9 +73,15 @@ def manager_panels(user) -> dict:
         oldest=Min("created_at"),
     )
     pool["old"] = pool["total"] - pool["fresh"] - pool["aging"]
+    totals = selectors.by_consultant_totals(rows)
+    revenue = sum((row.revenue for row in rows), ZERO)
+    if scope.whole_school:
+        # The school's figures include consultants who have left (they have no row).
+        revenue = selectors.sales_amount(scope, month).month
+        totals["signed"] = selectors.signings_count(scope, month)
     return {
-        "team_totals": selectors.by_consultant_totals(rows),
-        "team_revenue": sum((row.revenue for row in rows), ZERO),
+        "team_totals": totals,
+        "team_revenue": revenue,
         "behind": behind,
         "pool": pool,
         "pending_reviews": enrollments_visible_to(user, reviews_all=False)
@@ -96,9 +103,68 @@ def finance_panels(user) -> dict:
     }
 
 
+def _students_at_risk(classes: list[ClassList]) -> list[tuple]:
+    """(class, student, reasons) for students absent in both of their class's last two lessons
+    with a roll call, or missing two homeworks or more (past the deadline, or past the lesson's
+    day when it has none). Three queries, however many classes."""
+    class_ids = [item.pk for item in classes]
+    with_roll = (
+        Lesson.objects.filter(class_list__in=class_ids, records__attendance__gt="")
+        .distinct()
+        .order_by("class_list_id", "-number")
+        .values_list("class_list_id", "pk")
+    )
+    last_two: dict[int, list[int]] = defaultdict(list)
+    for class_id, lesson_id in with_roll:
+        if len(last_two[class_id]) < 2:
+            last_two[class_id].append(lesson_id)
+    lessons = [lesson_id for ids in last_two.values() if len(ids) == 2 for lesson_id in ids]
+    reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
+    absent = (
+        StudyRecord.objects.filter(lesson__in=lessons, attendance=Attendance.ABSENT)
+        .values_list("lesson__class_list_id", "student_id")
+        .annotate(times=Count("pk"))
+        .filter(times=2)
+    )
+    for class_id, student_id, _times in absent:
+        reasons[(class_id, student_id)].append("absent")
+    now = timezone.now()
+    overdue = Q(lesson__homework_deadline__lt=now) | Q(
+        lesson__homework_deadline__isnull=True, lesson__date__lt=timezone.localdate()
+    )
+    missing = (
+        StudyRecord.objects.filter(
+            overdue,
+            lesson__class_list__in=class_ids,
+            lesson__homework_title__gt="",
+            homework_submitted_at__isnull=True,
+        )
+        .exclude(student__status=Student.Status.DROPPED)
+        .values_list("lesson__class_list_id", "student_id")
+        .annotate(times=Count("pk"))
+        .filter(times__gte=2)
+    )
+    missing_counts = {}
+    for class_id, student_id, times in missing:
+        reasons[(class_id, student_id)].append("homework")
+        missing_counts[(class_id, student_id)] = times
+    if not reasons:
+        return []
+    students = Student.objects.select_related("customer").in_bulk(
+        {student_id for _class, student_id in reasons}
+    )
+    by_id = {item.pk: item for item in classes}
+    at_risk = []
+    for (class_id, student_id), why in sorted(reasons.items()):
+        student = students[student_id]
+        student.missing = missing_counts.get((class_id, student_id), 0)
+        at_risk.append((by_id[class_id], student, why))
+    return at_risk
+
+
 def teacher_panels(user) -> dict:
-    """Today's lessons, homework to grade, unanswered questions and students at risk (absent the
-    last two lessons with a roll call, or missing two homeworks) in the user's active classes."""
+    """Today's lessons, homework to grade, unanswered questions and students at risk in the
+    user's active classes (a fixed number of queries)."""
     classes = list(
         ClassList.objects.filter(pk__in=classes_taught_by(user).values("pk"), is_active=True).select_related(
             "course", "campus"
@@ -117,31 +183,7 @@ def teacher_panels(user) -> dict:
         .select_related("class_list__course")
         .order_by("date", "number")[:10]
     )
-    at_risk = []
-    for class_list in classes:
-        last_two = list(
-            Lesson.objects.filter(class_list=class_list, records__attendance__gt="")
-            .distinct()
-            .order_by("-number")
-            .values_list("pk", flat=True)[:2]
-        )
-        absent_twice = set()
-        if len(last_two) == 2:
-            absent_twice = set(
-                StudyRecord.objects.filter(lesson__in=last_two, attendance=Attendance.ABSENT)
-                .values("student_id")
-                .annotate(times=Count("pk"))
-                .filter(times=2)
-                .values_list("student_id", flat=True)
-            )
-        for student in class_standings(class_list):
-            reasons = []
-            if student.pk in absent_twice:
-                reasons.append("absent")
-            if student.missing >= 2:
-                reasons.append("homework")
-            if reasons:
-                at_risk.append((class_list, student, reasons))
+    at_risk = _students_at_risk(classes)
     return {
         "today_lessons": list(
             Lesson.objects.filter(class_list__in=class_ids, date=today).select_related("class_list__course")

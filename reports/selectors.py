@@ -427,6 +427,12 @@ def funnel_steps(counts: dict[str, int], labels: dict[str, str]) -> list[FunnelS
     return steps
 
 
+def signings_count(scope: Scope, month: Month) -> int:
+    return OwnershipEvent.objects.filter(
+        scope.signings(), _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, customer__is_deleted=False
+    ).count()
+
+
 def targets_for(month: Month, consultants: list[User]) -> dict[int, Target]:
     return {
         target.consultant_id: target

@@ -132,15 +132,20 @@ def _report(scope: selectors.Scope, month: Month, consultants) -> dict:
 
 def targets(request):
     """A sales manager sets this month's (or another month's) targets for each consultant."""
+    month_refused = False
     try:
         month = MonthField(required=False).clean(request.GET.get("month", "")) or Month.current()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        month = Month.current()
-    consultants = list(selectors.consultants_reported_by(request.user).order_by("username"))
+        month, month_refused = Month.current(), True
+    consultants = list(
+        selectors.consultants_reported_by(request.user).select_related("department").order_by("username")
+    )
     existing = selectors.targets_for(month, consultants)
     formset = target_formset(consultants, existing, request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    if request.method == "POST" and month_refused:
+        messages.error(request, _("Nothing was saved; see the messages below."))
+    elif request.method == "POST":
         if formset.is_valid():
             values = {
                 form.cleaned_data["consultant"]: (

@@ -635,8 +635,10 @@ def test_the_home_page_lists_follow_ups_due_today_and_overdue(world, as_sales):
 
     response = as_sales.get(reverse("home"))
 
-    assert [c.pk for c in response.context["due_today"]] == [world.sales_lead.pk]
-    assert [c.pk for c in response.context["overdue"]] == [overdue.pk]
+    # The follow-ups are part of the consultant's panel (reports.dashboards).
+    day = response.context["panels"]["consultant"]
+    assert [c.pk for c in day["due_today"]] == [world.sales_lead.pk]
+    assert [c.pk for c in day["overdue"]] == [overdue.pk]
     page = response.content.decode()
     cards = page[page.index('data-testid="follow-ups-due"') :]
     due_today = cards[cards.index('data-testid="due-today"') : cards.index('data-testid="overdue"')]

@@ -289,10 +289,13 @@ REVIEWER_MENU = {
 }
 TEACHER_MENU = {"classroom.class_list", "classroom.question_list"}
 STUDENT_MENU = {"classroom.my_classes", "classroom.my_grades", "classroom.my_questions"}
+# Consultants read their own figures in the sales report; managers and admins also set targets.
+CONSULTANT_REPORTS_MENU = {"reports": {"reports.sales_report"}}
+MANAGER_REPORTS_MENU = {"reports": {"reports.sales_report", "reports.targets"}}
 EXPECTED_MENUS = {
-    "admin": {**ADMIN_MENU, **REVIEWER_MENU},
-    "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
-    "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU},
+    "admin": {**ADMIN_MENU, **REVIEWER_MENU, **MANAGER_REPORTS_MENU},
+    "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU, **MANAGER_REPORTS_MENU},
+    "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU, **CONSULTANT_REPORTS_MENU},
     "finance": REVIEWER_MENU,
     "teacher": {"classroom": TEACHER_MENU},
     "student": {"enrollment": {"enrollment.my_enrollments"}, "classroom": STUDENT_MENU},
@@ -302,6 +305,7 @@ EXPECTED_MENUS = {
         "sales": MANAGER_SALES_MENU,
         "enrollment": {*REVIEWER_MENU["enrollment"], "enrollment.my_enrollments"},
         "classroom": TEACHER_MENU | STUDENT_MENU,
+        **MANAGER_REPORTS_MENU,
     },
 }
 

@@ -273,6 +273,26 @@ def own_homework(world, user):
     return {"pk": _homework_of(world, user or world.student).pk}
 
 
+def team_targets(world) -> dict:
+    """The targets form for the world's consultants (the manager's team, and everyone an admin
+    sees): the manager, sales and sales2."""
+    consultants = [world.manager, world.sales, world.sales2]
+    data = {
+        "targets-TOTAL_FORMS": str(len(consultants)),
+        "targets-INITIAL_FORMS": str(len(consultants)),
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": str(len(consultants)),
+    }
+    for i, user in enumerate(consultants):
+        data |= {
+            f"targets-{i}-consultant": str(user.pk),
+            f"targets-{i}-new_leads": "10",
+            f"targets-{i}-signings": "2",
+            f"targets-{i}-revenue": "30000",
+        }
+    return data
+
+
 @dataclass(frozen=True)
 class Case:
     """One row: `access` is PUBLIC, AUTHENTICATED or the set of roles allowed (besides the
@@ -500,6 +520,14 @@ EXPECTED: list[Case] = [
     Case("classroom:my-grades", STUDYING),
     Case("classroom:my-questions", STUDYING),
     Case("classroom:question-create", STUDYING),
+    # Reports: consultants read their own figures, managers their team's, admins the school's
+    # (the scope is the selectors' business); only managers and admins set targets.
+    Case("reports:sales-report", CONSULTANTS | ADMIN),
+    Case("reports:sales-report", CONSULTANTS | ADMIN, query="month=2026-11&export=sources", variant="export"),
+    post("reports:sales-report", frozenset(), ok=200, variant="post"),
+    Case("reports:targets", MANAGER | ADMIN),
+    Case("reports:targets", MANAGER | ADMIN, query="month=2026-11", variant="month"),
+    post("reports:targets", MANAGER | ADMIN, query="month=2026-11", data=team_targets, variant="save"),
 ]
 
 
