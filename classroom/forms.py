@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from classroom.models import Attendance, Lesson, Question, Score
 from classroom.services import LESSON_FIELDS
+from common.formsets import row_formset
 from crm.models import ClassList
 
 SCORE_CHOICES = [("", _("Not graded")), *((value, f"{label} · {value}") for value, label in Score.choices)]
@@ -69,57 +70,17 @@ class GradeForm(_RecordForm):
     comment = forms.CharField(max_length=500, required=False, label=_("Comment"))
 
 
-class RecordFormSet(forms.BaseFormSet):
-    """One form per study record of one lesson. Each form names its record; a record that is not
-    this lesson's, one named twice or one left out makes the whole page invalid (nothing is
-    written)."""
-
-    def __init__(self, *args, records, **kwargs):
-        self.records = {record.pk: record for record in records}
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        if any(self.errors):
-            return
-        changed = forms.ValidationError(_("The list of students changed; reload the page and try again."))
-        seen = set()
-        for form in self.forms:
-            record_id = form.cleaned_data.get("record")
-            if record_id not in self.records or record_id in seen:
-                raise changed
-            seen.add(record_id)
-        if seen != set(self.records):
-            # A page opened before a student joined, or forms left out: all or nothing.
-            raise changed
-
-    def changes(self, *fields: str) -> dict:
-        """{record id: value} (or a tuple of values) from the valid formset."""
-        return {
-            form.cleaned_data["record"]: (
-                form.cleaned_data[fields[0]]
-                if len(fields) == 1
-                else tuple(form.cleaned_data[name] for name in fields)
-            )
-            for form in self.forms
-        }
-
-
 def record_formset(form_class, records, data=None, initial_of=None):
-    """A formset over `records` (exactly as many forms as records, at most that many accepted)."""
-    records = list(records)
-    factory = forms.formset_factory(
+    """Roll call or grading: one form per study record of the lesson, all saved or none."""
+    return row_formset(
         form_class,
-        formset=RecordFormSet,
-        extra=0,
-        max_num=len(records),
-        absolute_max=len(records),
-        validate_max=True,
+        records,
+        key="record",
+        changed_message=_("The list of students changed; reload the page and try again."),
+        prefix="records",
+        initial_of=initial_of,
+        data=data,
     )
-    initial = [{"record": record.pk, **initial_of(record)} for record in records]
-    formset = factory(data, initial=initial, records=records, prefix="records")
-    for form, record in zip(formset.forms, records, strict=False):
-        form.study_record = record  # shown beside the form: the student, their files
-    return formset
 
 
 class HomeworkUploadForm(forms.Form):

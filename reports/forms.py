@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
+from common.formsets import row_formset
 from crm.models import Campus
 from reports.periods import EARLIEST_YEAR, Month
 
@@ -63,48 +64,23 @@ class TargetForm(forms.Form):
     )
 
 
-class TargetFormSet(forms.BaseFormSet):
-    """One form per consultant the manager may set targets for; any other id refuses the page."""
-
-    def __init__(self, *args, consultants, **kwargs):
-        self.consultants = {user.pk: user for user in consultants}
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        if any(self.errors):
-            return
-        seen = set()
-        for form in self.forms:
-            consultant_id = form.cleaned_data.get("consultant")
-            if consultant_id not in self.consultants or consultant_id in seen:
-                raise forms.ValidationError(
-                    _("The list of consultants changed; reload the page and try again.")
-                )
-            seen.add(consultant_id)
-
-
 def target_formset(consultants, targets: dict, data=None):
-    consultants = list(consultants)
-    factory = forms.formset_factory(
-        TargetForm,
-        formset=TargetFormSet,
-        extra=0,
-        max_num=len(consultants),
-        absolute_max=len(consultants),
-        validate_max=True,
-    )
-    initial = []
-    for user in consultants:
+    """One row per consultant the manager may set targets for; any other id refuses the page."""
+
+    def initial_of(user) -> dict:
         target = targets.get(user.pk)
-        initial.append(
-            {
-                "consultant": user.pk,
-                "new_leads": target.new_leads if target else None,
-                "signings": target.signings if target else None,
-                "revenue": target.revenue if target else None,
-            }
-        )
-    formset = factory(data, initial=initial, consultants=consultants, prefix="targets")
-    for form, user in zip(formset.forms, consultants, strict=False):
-        form.user = user
-    return formset
+        return {
+            "new_leads": target.new_leads if target else None,
+            "signings": target.signings if target else None,
+            "revenue": target.revenue if target else None,
+        }
+
+    return row_formset(
+        TargetForm,
+        consultants,
+        key="consultant",
+        changed_message=_("The list of consultants changed; reload the page and try again."),
+        prefix="targets",
+        initial_of=initial_of,
+        data=data,
+    )

@@ -147,14 +147,7 @@ def targets(request):
         messages.error(request, _("Nothing was saved; see the messages below."))
     elif request.method == "POST":
         if formset.is_valid():
-            values = {
-                form.cleaned_data["consultant"]: (
-                    form.cleaned_data["new_leads"],
-                    form.cleaned_data["signings"],
-                    form.cleaned_data["revenue"],
-                )
-                for form in formset.forms
-            }
+            values = formset.changes("new_leads", "signings", "revenue")
             changed = services.targets_save(
                 month=month, values=values, consultants=consultants, by=request.user
             )

@@ -147,7 +147,7 @@ def test_roll_call_saves_and_shows_what_was_taken(world, classroom, as_teacher):
     assert list(StudyRecord.objects.filter(lesson=classroom.other_lesson).values_list()) == other_before
 
     again = as_teacher.get(url_of(ROLL_CALL, classroom.lesson))
-    in_page_order = [form.study_record for form in again.context["formset"]]
+    in_page_order = [form.row for form in again.context["formset"]]
     expected = {str(index): record.attendance for index, record in enumerate(in_page_order)}
     assert checked_attendance(again.content.decode()) == expected
     assert sorted(expected.values()) == ["late", "present"]
@@ -301,7 +301,7 @@ def test_a_post_that_leaves_records_out_is_refused(classroom, as_teacher, page, 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_page_opened_before_a_student_joined_is_refused(world, classroom, as_teacher, page):
     opened = as_teacher.get(url_of(page, classroom.lesson)).context["formset"]
-    data = formset_data([form.study_record.pk for form in opened], page.fields)
+    data = formset_data([form.row.pk for form in opened], page.fields)
     latecomer = _student(
         _user("latecomer", world.roles[STUDENT], "Late Tester"),
         "冯同学",
