@@ -289,6 +289,9 @@ class Customer(models.Model):
             models.Index(fields=["consultant", "last_follow_up_at"], name="customer_stale_idx"),
             models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="customer_deleted_idx"),
             models.Index(fields=["name"], name="customer_name_idx"),
+            # The reports: new leads of a month are a range of entry times (source and owner
+            # read from the table for the month's rows only).
+            models.Index(fields=["created_at"], name="customer_created_idx"),
             models.Index(fields=["name_pinyin"], name="customer_pinyin_idx"),
             models.Index(fields=["name_initials"], name="customer_initials_idx"),
             models.Index(fields=["wechat"], name="customer_wechat_idx"),
@@ -335,7 +338,11 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["customer", "-at"], name="followup_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="followup_customer_idx"),
+            # The reports count a month's follow-ups per consultant.
+            models.Index(fields=["consultant", "at"], name="followup_consultant_idx"),
+        ]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
 
@@ -392,6 +399,8 @@ class OwnershipEvent(models.Model):
             models.Index(fields=["customer", "-at"], name="ownership_customer_idx"),
             # The re-claim cooldown asks "did this user give this customer up lately?".
             models.Index(fields=["from_user", "customer", "-at"], name="ownership_cooldown_idx"),
+            # The reports: a month's signings and leads taken on, per consultant.
+            models.Index(fields=["kind", "at", "to_user"], name="ownership_report_idx"),
         ]
         verbose_name = _("ownership event")
         verbose_name_plural = _("ownership events")
