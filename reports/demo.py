@@ -51,14 +51,14 @@ def _classes(teacher: User, adviser: User) -> list[ClassList]:
     return made
 
 
-def _class_after(classes: list[ClassList], day: date) -> ClassList:
-    """The first class starting after the signing (the latest one when none does)."""
-    upcoming = [item for item in classes if item.start_date >= day]
-    return (
-        min(upcoming, key=lambda item: item.start_date)
-        if upcoming
-        else max(classes, key=lambda c: c.start_date)
-    )
+def _class_after(classes: list[ClassList], day: date, seats: dict[int, int]) -> ClassList | None:
+    """The first class starting after the signing that still has a seat (the latest class when
+    none starts later); None when they are all full."""
+    upcoming = [item for item in classes if item.start_date >= day and seats[item.pk] > 0]
+    if upcoming:
+        return min(upcoming, key=lambda item: item.start_date)
+    latest = max(classes, key=lambda c: c.start_date)
+    return latest if seats[latest.pk] > 0 else None
 
 
 def _username(customer: Customer) -> str:
@@ -84,11 +84,18 @@ def seed_sales_history(
         return 0
     now = timezone.now()
     today = timezone.localdate()
-    enrollments, payments, users = [], [], []
+    enrollments, payments, users, enrolled = [], [], [], []
+    # Classes fill up to their capacity: a big generated school signs more than the demo classes
+    # hold, and those customers stay signed without an enrollment.
+    seats = {item.pk: item.capacity - item.students.count() for item in classes}
     for customer in customers:
         signed_at = signings[customer.pk]
         signed_on = timezone.localtime(signed_at).date()
-        class_list = _class_after(classes, signed_on)
+        class_list = _class_after(classes, signed_on, seats)
+        if class_list is None:
+            continue
+        seats[class_list.pk] -= 1
+        enrolled.append(customer)
         enrollments.append(
             Enrollment(
                 customer=customer,
@@ -108,6 +115,9 @@ def seed_sales_history(
             # Students sign in with their phone number, as approval would have made them.
             User(username=_username(customer), display_name=customer.name[:50], phone=customer.phone)
         )
+    customers = enrolled
+    if not customers:
+        return 0
     Enrollment.objects.bulk_create(enrollments)
     for user in users:
         user.set_unusable_password()
