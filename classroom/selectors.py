@@ -98,26 +98,27 @@ def homework_of_lesson(lesson: Lesson) -> QuerySet[HomeworkFile]:
     )
 
 
+def homework_missing(prefix: str = "") -> Q:
+    """A study record (reached through `prefix`) whose homework is missing: the lesson set one, the
+    student handed nothing in, and the deadline has passed (or, without one, the lesson's day)."""
+    lesson = f"{prefix}lesson__"
+    overdue = Q(**{f"{lesson}homework_deadline__lt": timezone.now()}) | Q(
+        **{f"{lesson}homework_deadline__isnull": True, f"{lesson}date__lt": timezone.localdate()}
+    )
+    return overdue & Q(**{f"{lesson}homework_title__gt": "", f"{prefix}homework_submitted_at__isnull": True})
+
+
 def class_standings(class_list: ClassList) -> list[Student]:
     """The class's students with, computed in one query: attendance (lessons with the roll taken
     and lessons attended; excused absences count for neither), graded lessons, total and average
     score, homework missing after its deadline (or after the lesson's day when it has none), and
     the place in the class by total score (competition ranking: 1, 2, 2, 4). A student without a
     graded lesson has no place (`place` is None) and is listed last."""
-    now = timezone.now()
     mine = Q(study_records__lesson__class_list=class_list)
     graded = mine & Q(study_records__score__isnull=False)
     taken = mine & Q(study_records__attendance__in=[a for a in Attendance.values if a != Attendance.EXCUSED])
     attended = mine & Q(study_records__attendance__in=ATTENDED)
-    overdue = Q(study_records__lesson__homework_deadline__lt=now) | Q(
-        study_records__lesson__homework_deadline__isnull=True,
-        study_records__lesson__date__lt=timezone.localdate(),
-    )
-    missing = (
-        mine
-        & Q(study_records__lesson__homework_title__gt="", study_records__homework_submitted_at__isnull=True)
-        & overdue
-    )
+    missing = mine & homework_missing("study_records__")
     students = list(
         students_of_class(class_list)
         .select_related("customer", "user")
@@ -209,10 +210,6 @@ def questions_visible_to(user) -> QuerySet[Question]:
 
 def question_for_detail(user, pk: int) -> Question:
     return get_object_or_404(questions_visible_to(user), pk=pk)
-
-
-def teaches_class(user, class_id: int) -> bool:
-    return classes_taught_by(user).filter(pk=class_id).exists()
 
 
 def question_for_teacher(user, pk: int) -> Question:

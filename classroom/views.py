@@ -25,6 +25,7 @@ from classroom.homework import allowed_extensions, zip_member_names, zip_stream
 from classroom.models import Attendance, Lesson
 from common.lists import page_size_from
 from common.views import file_attachment
+from crm.selectors import teaches_class
 
 TEACHER_MENU = "classroom.class_list"
 STUDENT_MENU = "classroom.my_classes"
@@ -339,7 +340,7 @@ def question_create(request):
 
 def question_detail(request, pk: int):
     question = selectors.question_for_detail(request.user, pk)
-    teaches = selectors.teaches_class(request.user, question.class_list_id)
+    teaches = teaches_class(request.user, question.class_list_id)
     request.rbac.lead_from("classroom.question_list" if teaches else "classroom.my_questions")
     context = {
         "question": question,

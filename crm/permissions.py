@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import DictItem
-from crm.selectors import OWNER_CODENAME, classes_taught_by
+from crm.selectors import OWNER_CODENAME
+from crm.selectors import teaches_class as user_teaches_class
 from rbac.defaults import ADMIN, SALES, SALES_MANAGER, TEACHER
 from rbac.registry import object_hook, register
 
@@ -12,7 +13,7 @@ WRITE = ("GET", "POST")
 @object_hook("crm.teaches_class")
 def teaches_class(request, pk, **kwargs) -> bool:
     """The user teaches or advises the class in the URL."""
-    return classes_taught_by(request.user).filter(pk=pk).exists()
+    return user_teaches_class(request.user, pk)
 
 
 def _setup_pages(model: str, labels: tuple, *, icon: str, order: int, readers=ADMIN_ONLY) -> None:

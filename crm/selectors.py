@@ -50,6 +50,11 @@ def classes_taught_by(user) -> QuerySet[ClassList]:
     return ClassList.objects.filter(Q(teachers=user) | Q(adviser=user)).distinct()
 
 
+def teaches_class(user, class_id) -> bool:
+    """Whether the user teaches or advises the class (the permission hook and the classroom ask)."""
+    return classes_taught_by(user).filter(pk=class_id).exists()
+
+
 def class_cards_for_teacher(user) -> QuerySet[ClassList]:
     """The active classes on a teacher's home page, newest first, course and campus joined."""
     return (

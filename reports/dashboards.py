@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from classroom.models import Answer, Attendance, Lesson, Question, StudyRecord
-from classroom.selectors import lessons_of_student, records_of_student
+from classroom.selectors import homework_missing, lessons_of_student, records_of_student
 from crm.models import ClassList, Customer
 from crm.selectors import OWNER_CODENAME, classes_taught_by, customers_due_for, customers_returning_soon
 from enrollment.models import Enrollment, Payment, Student
@@ -128,17 +128,8 @@ def _students_at_risk(classes: list[ClassList]) -> list[tuple]:
     )
     for class_id, student_id, _times in absent:
         reasons[(class_id, student_id)].append("absent")
-    now = timezone.now()
-    overdue = Q(lesson__homework_deadline__lt=now) | Q(
-        lesson__homework_deadline__isnull=True, lesson__date__lt=timezone.localdate()
-    )
     missing = (
-        StudyRecord.objects.filter(
-            overdue,
-            lesson__class_list__in=class_ids,
-            lesson__homework_title__gt="",
-            homework_submitted_at__isnull=True,
-        )
+        StudyRecord.objects.filter(homework_missing(), lesson__class_list__in=class_ids)
         .exclude(student__status=Student.Status.DROPPED)
         .values_list("lesson__class_list_id", "student_id")
         .annotate(times=Count("pk"))

@@ -8,23 +8,12 @@ from django.db import connection
 
 from classroom.models import Question
 from classroom.selectors import questions_matching
-
-
-def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # On a handful of rows a sequential scan is cheaper; forbid it to see what the index can do.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        return "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
+from tests.query_plans import plan as plan_of
 
 
 @pytest.mark.django_db
 def test_a_word_of_three_characters_or_more_is_looked_up_in_the_index(classroom):
-    plan = _plan(questions_matching(Question.objects.all(), "装饰器"))
+    plan = plan_of(questions_matching(Question.objects.all(), "装饰器"))
     if connection.vendor == "postgresql":
         assert "question_title_trgm" in plan and "question_body_trgm" in plan
     else:

@@ -4,27 +4,14 @@ follow-up, ownership event or payment (DESIGN.md section 8). Each query's plan n
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from crm.models import Customer, FollowUp, OwnershipEvent
 from enrollment.models import Payment
 from reports.periods import Month
 from reports.selectors import TAKEN_ON, _in
+from tests.query_plans import plan
 
 MONTH = Month(2026, 11)
-
-
-def _plan(queryset) -> str:
-    # The report's queries aggregate, so no list ordering applies.
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Tiny test tables make a sequential scan cheaper; forbid it to see what an index can do.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        return "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
 
 
 QUERIES = {
@@ -44,4 +31,5 @@ QUERIES = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("index", QUERIES)
 def test_a_months_rows_are_read_through_an_index(index):
-    assert index in _plan(QUERIES[index]())
+    # The report's queries aggregate, so no list ordering applies.
+    assert index in plan(QUERIES[index]().order_by())
