@@ -53,10 +53,11 @@ def _english():
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
+    """A zip with fixed entry times, so two calls give the same bytes even across a clock tick."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 3, 2, 9, 0, 0)), data)
     return buffer.getvalue()
 
 
