@@ -70,25 +70,35 @@ def dict_items_for_list() -> QuerySet[DictItem]:
 
 
 # --- Customers --------------------------------------------------------------------------------
-def _scope_filter(user) -> Q | None:
-    """The customers a user's data scope reaches, besides the public pool (None: all of them)."""
+def _scope_filter(user, prefix: str = "") -> Q | None:
+    """The customers a user's data scope reaches, besides the public pool (None: all of them).
+    `prefix` names the customer from a related model, e.g. "customer__"."""
     scope = data_scope_for(user)
     if scope == Role.DataScope.ALL:
         return None
     if scope == Role.DataScope.DEPARTMENT and user.department_id:
-        return Q(consultant__department_id=user.department_id) | Q(consultant=user)
-    return Q(consultant=user)
+        return Q(**{f"{prefix}consultant__department_id": user.department_id}) | Q(
+            **{f"{prefix}consultant": user}
+        )
+    return Q(**{f"{prefix}consultant": user})
+
+
+def visible_customer_filter(user, prefix: str = "") -> Q:
+    """`customers_visible_to` as a condition on a related model's customer (`prefix`, e.g.
+    "customer__"): a join the database filters as it goes, where `customer__in` a subquery of
+    every visible customer made it collect hundreds of thousands of ids first."""
+    live = Q(**{f"{prefix}is_deleted": False})
+    scope = _scope_filter(user, prefix)
+    if scope is None:
+        return live
+    return live & (scope | Q(**{f"{prefix}consultant__isnull": True}))
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:
     """Every live customer `user` may see: the public pool plus what the data scope reaches
     (own customers; the department's; or all). Lists, detail, search, export and batch actions
     all start here, so a customer outside it is a 404 everywhere."""
-    customers = Customer.objects.live()
-    scope = _scope_filter(user)
-    if scope is None:
-        return customers
-    return customers.filter(scope | Q(consultant__isnull=True))
+    return Customer.objects.filter(visible_customer_filter(user))
 
 
 def customers_in_pool() -> QuerySet[Customer]:

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from crm.models import ClassList
-from crm.selectors import customers_visible_to
+from crm.selectors import visible_customer_filter
 from enrollment.models import Enrollment, Payment
 from enrollment.services import classes_with_seats
 
@@ -18,7 +18,7 @@ def enrollments_visible_to(user, *, reviews_all: bool) -> QuerySet[Enrollment]:
     )
     if reviews_all:
         return enrollments
-    return enrollments.filter(customer__in=customers_visible_to(user).values("pk"))
+    return enrollments.filter(visible_customer_filter(user, "customer__"))
 
 
 def enrollment_for_detail(user, pk: int, *, reviews_all: bool) -> Enrollment:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from bisect import bisect_left
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,6 +23,10 @@ from reports.models import Target
 from reports.periods import Month
 
 DEPOSIT = Decimal("2000")
+BATCH = 5000
+# Classes made for a generated school are numbered above this, with this many seats each.
+GENERATED_FROM = 100
+GENERATED_CAPACITY = 120
 # course name, campus name, class number, start, graduation (None: still running or to come)
 HISTORY_CLASSES = [
     ("Linux运维", "上海", 39, date(2026, 1, 5), date(2026, 6, 30)),
@@ -51,14 +57,74 @@ def _classes(teacher: User, adviser: User) -> list[ClassList]:
     return made
 
 
-def _class_after(classes: list[ClassList], day: date, seats: dict[int, int]) -> ClassList | None:
-    """The first class starting after the signing that still has a seat (the latest class when
-    none starts later); None when they are all full."""
-    upcoming = [item for item in classes if item.start_date >= day and seats[item.pk] > 0]
-    if upcoming:
-        return min(upcoming, key=lambda item: item.start_date)
-    latest = max(classes, key=lambda c: c.start_date)
-    return latest if seats[latest.pk] > 0 else None
+def _generated_classes(needed: int, first_day: date, teacher: User, adviser: User) -> list[ClassList]:
+    """Classes for a generated school that signs more customers than the demo classes hold:
+    enough of `GENERATED_CAPACITY` seats each, starting evenly from the first signing to two
+    months ahead, cycling through the courses and campuses (numbered from 101, once only)."""
+    courses, campuses = list(Course.objects.order_by("pk")), list(Campus.objects.order_by("pk"))
+    pairs = [(course, campus) for course in courses for campus in campuses]
+    existing = ClassList.objects.filter(semester__gt=GENERATED_FROM).count()
+    count = -(-needed // GENERATED_CAPACITY) - existing
+    if count <= 0 or not pairs:
+        return list(ClassList.objects.filter(semester__gt=GENERATED_FROM))
+    last_day = timezone.localdate() + timedelta(days=60)
+    step = (last_day - first_day) / max(count, 1)
+    today = timezone.localdate()
+    made = []
+    for index in range(existing, existing + count):
+        course, campus = pairs[index % len(pairs)]
+        start = first_day + step * (index - existing + 1)
+        graduate = start + timedelta(days=180)
+        made.append(
+            ClassList(
+                course=course,
+                campus=campus,
+                semester=GENERATED_FROM + 1 + index // len(pairs),
+                price=course.default_price,
+                start_date=start,
+                graduate_date=graduate,
+                capacity=GENERATED_CAPACITY,
+                adviser=adviser,
+                is_active=graduate >= today,
+            )
+        )
+    made = ClassList.objects.bulk_create(made)
+    ClassList.teachers.through.objects.bulk_create(
+        ClassList.teachers.through(classlist_id=item.pk, user_id=teacher.pk) for item in made
+    )
+    return list(ClassList.objects.filter(semester__gt=GENERATED_FROM))
+
+
+class Seats:
+    """The classes with free seats in start order: the first one starting on or after a day (the
+    latest class when none starts later), found by bisection; full classes drop out."""
+
+    def __init__(self, classes: list[ClassList]):
+        taken = dict(
+            ClassList.objects.filter(pk__in=[item.pk for item in classes])
+            .annotate(taken=Count("students"))
+            .values_list("pk", "taken")
+        )
+        self.free = {item.pk: item.capacity - taken[item.pk] for item in classes}
+        self.open = sorted((item for item in classes if self.free[item.pk] > 0), key=_start_key)
+        self.starts = [_start_key(item) for item in self.open]
+
+    def total(self) -> int:
+        return sum(self.free[item.pk] for item in self.open)
+
+    def take(self, day: date) -> ClassList | None:
+        if not self.open:
+            return None
+        index = min(bisect_left(self.starts, (day, 0)), len(self.open) - 1)
+        class_list = self.open[index]
+        self.free[class_list.pk] -= 1
+        if self.free[class_list.pk] == 0:
+            del self.open[index], self.starts[index]
+        return class_list
+
+
+def _start_key(class_list: ClassList) -> tuple[date, int]:
+    return (class_list.start_date, class_list.pk)
 
 
 def _username(customer: Customer) -> str:
@@ -85,16 +151,15 @@ def seed_sales_history(
     now = timezone.now()
     today = timezone.localdate()
     enrollments, payments, users, enrolled = [], [], [], []
-    # Classes fill up to their capacity: a big generated school signs more than the demo classes
-    # hold, and those customers stay signed without an enrollment.
-    seats = {item.pk: item.capacity - item.students.count() for item in classes}
+    seats = Seats(classes)
+    if len(customers) > seats.total():
+        first_signing = timezone.localtime(min(signings[customer.pk] for customer in customers)).date()
+        seats = Seats(classes + _generated_classes(len(customers), first_signing, teacher, adviser))
     for customer in customers:
         signed_at = signings[customer.pk]
-        signed_on = timezone.localtime(signed_at).date()
-        class_list = _class_after(classes, signed_on, seats)
+        class_list = seats.take(timezone.localtime(signed_at).date())
         if class_list is None:
             continue
-        seats[class_list.pk] -= 1
         enrolled.append(customer)
         enrollments.append(
             Enrollment(
@@ -118,22 +183,26 @@ def seed_sales_history(
     customers = enrolled
     if not customers:
         return 0
-    Enrollment.objects.bulk_create(enrollments)
+    Enrollment.objects.bulk_create(enrollments, batch_size=BATCH)
     for user in users:
         user.set_unusable_password()
-    User.objects.bulk_create(users)
-    users = {user.username: user for user in User.objects.filter(username__in=[u.username for u in users])}
+    users = User.objects.bulk_create(users, batch_size=BATCH)
+    student_role = Role.objects.get(slug=STUDENT)
     Role.users.through.objects.bulk_create(
-        Role.users.through(role=Role.objects.get(slug=STUDENT), user=user) for user in users.values()
+        (Role.users.through(role=student_role, user=user) for user in users), batch_size=BATCH
     )
     students = Student.objects.bulk_create(
-        Student(user=users[_username(customer)], customer=customer) for customer in customers
+        (Student(user=user, customer=customer) for user, customer in zip(users, customers, strict=True)),
+        batch_size=BATCH,
     )
     Student.classes.through.objects.bulk_create(
-        Student.classes.through(student_id=student.pk, classlist_id=enrollment.class_list_id)
-        for student, enrollment in zip(students, enrollments, strict=True)
+        (
+            Student.classes.through(student_id=student.pk, classlist_id=enrollment.class_list_id)
+            for student, enrollment in zip(students, enrollments, strict=True)
+        ),
+        batch_size=BATCH,
     )
-    for enrollment in Enrollment.objects.filter(customer__in=customers).select_related("customer"):
+    for enrollment in enrollments:
         signed_on = timezone.localtime(signings[enrollment.customer_id]).date()
         tuition_on = signed_on + timedelta(days=rng.randint(2, 10))
         plan = [
@@ -160,7 +229,7 @@ def seed_sales_history(
                     created_at=now,
                 )
             )
-    Payment.objects.bulk_create(payments)
+    Payment.objects.bulk_create(payments, batch_size=BATCH)
     for month in (Month.current().shift(-1), Month.current()):
         for consultant in consultants:
             Target.objects.get_or_create(

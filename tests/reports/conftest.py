@@ -46,6 +46,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Q
 
 from accounts.models import Department, User
 from crm.models import ClassList, Customer, DictItem, FollowUp, OwnershipEvent
@@ -133,9 +134,14 @@ def pay(enrollment, kind, amount, paid_at, status=Payment.Status.CONFIRMED):
 
 
 def follow_up(customer_, consultant, when, channel):
-    return FollowUp.objects.create(
+    """A follow-up, with the customer's last follow-up stamped as `follow_up_add` does."""
+    made = FollowUp.objects.create(
         customer=customer_, consultant=consultant, channel=channel, content="跟进", at=when
     )
+    Customer.objects.filter(
+        Q(last_follow_up_at__lt=when) | Q(last_follow_up_at__isnull=True), pk=customer_.pk
+    ).update(last_follow_up_at=when)
+    return made
 
 
 def add_consultant(username: str, department: Department, *, display_name: str = "") -> User:
