@@ -283,9 +283,16 @@ class Customer(models.Model):
         indexes = [
             # Each list page has an index matching its filter and its newest-first order. This one
             # serves the pool (consultant NULL) and each consultant's customers: the lists read a
-            # range of it in order, and count live rows without touching the table.
-            models.Index(fields=["consultant", "is_deleted", "-id"], name="customer_owner_idx"),
+            # range of it in order, and count live rows (and, for the manager's home page, how
+            # long the pool's customers have waited) without touching the table.
+            models.Index(fields=["consultant", "is_deleted", "-id", "created_at"], name="customer_owner_idx"),
             models.Index(fields=["consultant", "next_follow_up_at"], name="customer_due_idx"),
+            # A consultant's unsigned customers in claim order with what the pool rules read:
+            # "about to return to the pool" is counted and listed from the index alone.
+            models.Index(
+                fields=["consultant", "status", "claimed_at", "last_follow_up_at", "is_deleted"],
+                name="customer_return_idx",
+            ),
             models.Index(fields=["consultant", "last_follow_up_at"], name="customer_stale_idx"),
             models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="customer_deleted_idx"),
             models.Index(fields=["name"], name="customer_name_idx"),

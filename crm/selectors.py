@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -360,16 +360,37 @@ def pool_return_rules(
     ]
 
 
-def customers_returning_soon(user, *, limit: int = 10) -> tuple[int, list[Customer]]:
+def returning_soon_of(user) -> QuerySet[Customer]:
     """The consultant's unsigned customers that the sweep will return to the pool within the
-    policy's warning days: (how many, the first `limit` by claim date)."""
+    policy's warning days."""
     policy = PoolPolicy.current()
-    now = timezone.now()
     soon = Q()
-    for condition, _reason in pool_return_rules(policy, now, ahead=timedelta(days=policy.warning_days or 0)):
+    for condition, _reason in pool_return_rules(
+        policy, timezone.now(), ahead=timedelta(days=policy.warning_days or 0)
+    ):
         soon |= condition
-    mine = Customer.objects.live().filter(soon, consultant=user, status=Customer.Status.UNSIGNED)
+    return Customer.objects.live().filter(soon, consultant=user, status=Customer.Status.UNSIGNED)
+
+
+def customers_returning_soon(user, *, limit: int = 10) -> tuple[int, list[Customer]]:
+    """How many customers `returning_soon_of` the user, and the first `limit` by claim date."""
+    mine = returning_soon_of(user)
     return mine.count(), list(mine.select_related("source").order_by("claimed_at")[:limit])
+
+
+def pool_ages(now: datetime) -> dict:
+    """The public pool's size and how long its customers have waited since they were entered:
+    under 7 days ("fresh"), 7 to 30 ("aging"), older ("old"), and the oldest entry time."""
+    pool = customers_in_pool().aggregate(
+        total=Count("pk"),
+        fresh=Count("pk", filter=Q(created_at__gte=now - timedelta(days=7))),
+        aging=Count(
+            "pk", filter=Q(created_at__lt=now - timedelta(days=7), created_at__gte=now - timedelta(days=30))
+        ),
+        oldest=Min("created_at"),
+    )
+    pool["old"] = pool["total"] - pool["fresh"] - pool["aging"]
+    return pool
 
 
 def customer_imports_of(user: User) -> QuerySet[CustomerImport]:

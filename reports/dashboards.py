@@ -4,18 +4,23 @@ open the pages it leads to, with a fixed number of queries."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Notification
 from classroom.models import Answer, Attendance, Lesson, Question, StudyRecord
 from classroom.selectors import homework_missing, lessons_of_student, records_of_student
 from crm.models import ClassList, Customer
-from crm.selectors import OWNER_CODENAME, classes_taught_by, customers_due_for, customers_returning_soon
+from crm.selectors import (
+    OWNER_CODENAME,
+    classes_taught_by,
+    customers_due_for,
+    customers_returning_soon,
+    pool_ages,
+)
 from enrollment.models import Enrollment, Payment, Student
 from enrollment.selectors import REVIEWER_CODENAME, enrollments_visible_to
 from rbac.models import Role
@@ -24,7 +29,6 @@ from reports.periods import Month
 
 User = get_user_model()
 ZERO = Decimal("0")
-POOL_AGES = ((7, "fresh"), (30, "aging"))  # days: under 7, 7 to 30, older
 
 
 def consultant_panels(user) -> dict:
@@ -63,16 +67,6 @@ def manager_panels(user) -> dict:
             for share in (row.progress("new_leads"), row.progress("signings"), row.progress("revenue"))
         )
     ]
-    now = timezone.now()
-    pool = Customer.objects.in_pool().aggregate(
-        total=Count("pk"),
-        fresh=Count("pk", filter=Q(created_at__gte=now - timedelta(days=7))),
-        aging=Count(
-            "pk", filter=Q(created_at__lt=now - timedelta(days=7), created_at__gte=now - timedelta(days=30))
-        ),
-        oldest=Min("created_at"),
-    )
-    pool["old"] = pool["total"] - pool["fresh"] - pool["aging"]
     totals = selectors.by_consultant_totals(rows)
     revenue = sum((row.revenue for row in rows), ZERO)
     if scope.whole_school:
@@ -83,7 +77,7 @@ def manager_panels(user) -> dict:
         "team_totals": totals,
         "team_revenue": revenue,
         "behind": behind,
-        "pool": pool,
+        "pool": pool_ages(timezone.now()),
         "pending_reviews": enrollments_visible_to(user, reviews_all=False)
         .filter(status=Enrollment.Status.SUBMITTED)
         .count(),

@@ -4,9 +4,12 @@ follow-up, ownership event or payment (DESIGN.md section 8). Each query's plan n
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from crm.models import Customer, FollowUp, OwnershipEvent
-from enrollment.models import Payment
+from crm.selectors import returning_soon_of
+from enrollment.models import Enrollment, Payment
+from enrollment.selectors import enrollments_visible_to
 from reports.periods import Month
 from reports.selectors import TAKEN_ON, _in
 from tests.query_plans import plan
@@ -33,3 +36,36 @@ QUERIES = {
 def test_a_months_rows_are_read_through_an_index(index):
     # The report's queries aggregate, so no list ordering applies.
     assert index in plan(QUERIES[index]().order_by())
+
+
+# The home pages' counts over a big school's customers and enrollments, each from its index.
+def _pool_ages(world):
+    return Customer.objects.in_pool().values("created_at")
+
+
+def _returning_soon(world):
+    return returning_soon_of(world.sales).values("pk")
+
+
+def _pending_reviews(world):
+    return enrollments_visible_to(world.manager, reviews_all=False).filter(status=Enrollment.Status.SUBMITTED)
+
+
+HOME_QUERIES = {
+    # The pool's size and age are read from the index alone: no table row for 300,000 customers.
+    "COVERING INDEX customer_owner_idx": _pool_ages,
+    "customer_return_idx": _returning_soon,
+    # The few submitted enrollments first, then their customers' scope by joining (not an IN over
+    # every customer the manager may see).
+    "enrollment_review_idx": _pending_reviews,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("index", HOME_QUERIES)
+def test_home_page_counts_are_read_through_an_index(world, index):
+    found = plan(HOME_QUERIES[index](world).order_by())
+    if connection.vendor == "postgresql":  # "Index Only Scan using …" is PostgreSQL's covering index
+        index = index.removeprefix("COVERING INDEX ")
+    assert index in found
+    assert "SUBQUERY" not in found.upper() and "SUBPLAN" not in found.upper(), found
