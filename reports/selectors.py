@@ -28,16 +28,12 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
 from accounts.models import Department, User
 from crm.models import Campus, ClassList, Customer, DictItem, FollowUp, OwnershipEvent
@@ -300,39 +296,32 @@ class ClassRow:
 
 def class_enrollment(scope: Scope, month: Month) -> list[ClassRow]:
     """Per class (active, or with money this month): approved enrollments against capacity,
-    the waitlist (enrolled while full and not approved yet) and this month's revenue (one query)."""
-    approved = Enrollment.objects.filter(class_list=OuterRef("pk"), status=Enrollment.Status.APPROVED)
-    waiting = Enrollment.objects.filter(class_list=OuterRef("pk"), waitlisted=True).exclude(
-        status=Enrollment.Status.APPROVED
-    )
-    revenue = (
+    the waitlist (enrolled while full and not approved yet) and this month's revenue. Three
+    grouped queries: a subquery per class read the month's payments once for every class."""
+    revenue = dict(
         confirmed_payments(scope)
-        .filter(_in(month, "paid_at", dates=True), enrollment__class_list=OuterRef("pk"))
-        .values("enrollment__class_list")
+        .filter(_in(month, "paid_at", dates=True))
+        .values_list("enrollment__class_list_id")
         .annotate(total=Sum(NET_AMOUNT))
-        .values("total")
+        .values_list("enrollment__class_list_id", "total")
     )
-    classes = ClassList.objects.select_related("course", "campus")
+    classes = ClassList.objects.filter(Q(is_active=True) | Q(pk__in=list(revenue))).select_related(
+        "course", "campus"
+    )
     if scope.campus is not None:
         classes = classes.filter(campus=scope.campus)
-    classes = classes.annotate(
-        approved_count=_subquery_count(approved),
-        waitlist_count=_subquery_count(waiting),
-        month_revenue=_subquery_value(revenue),
-    ).filter(Q(is_active=True) | ~Q(month_revenue=None))
-    return [
-        ClassRow(item, item.approved_count or 0, item.waitlist_count or 0, item.month_revenue or ZERO)
-        for item in classes.order_by("-start_date", "course__name", "semester")
-    ]
-
-
-def _subquery_count(queryset):
-    counted = queryset.order_by().values("class_list").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def _subquery_value(queryset):
-    return Subquery(queryset, output_field=DecimalField(max_digits=14, decimal_places=2))
+    classes = list(classes.order_by("-start_date", "course__name", "semester"))
+    counts = {
+        class_id: (approved, waiting)
+        for class_id, approved, waiting in Enrollment.objects.filter(class_list__in=[c.pk for c in classes])
+        .values_list("class_list_id")
+        .annotate(
+            approved=Count("pk", filter=Q(status=Enrollment.Status.APPROVED)),
+            waiting=Count("pk", filter=Q(waitlisted=True) & ~Q(status=Enrollment.Status.APPROVED)),
+        )
+        .values_list("class_list_id", "approved", "waiting")
+    }
+    return [ClassRow(item, *counts.get(item.pk, (0, 0)), revenue.get(item.pk) or ZERO) for item in classes]
 
 
 @dataclass
