@@ -6,6 +6,7 @@ sweep would have left them. Phones and QQ numbers come from the row number, so t
 """
 
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from crm.models import Course, Customer, DictItem, FollowUp, OwnershipEvent
 from crm.normalize import name_keys
+from crm.services import follow_up_days_add
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -85,6 +87,7 @@ def generate_customers(count: int, *, consultants: list, seed: int = 2026, start
     name_list = list(names)
     now = timezone.now()
     created = 0
+    follow_up_days: Counter = Counter()
     for batch_start in range(0, count, BATCH):
         size = min(BATCH, count - batch_start)
         customers, plans = [], []
@@ -96,7 +99,7 @@ def generate_customers(count: int, *, consultants: list, seed: int = 2026, start
             customers.append(customer)
             plans.append(plan)
         Customer.objects.bulk_create(customers, batch_size=1000)
-        _follow_ups_and_events(rng, customers, plans, now, channels, intents)
+        follow_up_days += _follow_ups_and_events(rng, customers, plans, now, channels, intents)
         if courses:
             through = Customer.interested_courses.through
             through.objects.bulk_create(
@@ -104,6 +107,7 @@ def generate_customers(count: int, *, consultants: list, seed: int = 2026, start
                 batch_size=1000,
             )
         created += size
+    follow_up_days_add(follow_up_days)
     return created
 
 
@@ -154,7 +158,9 @@ def _one(rng, number, now, name_list, names, sources, genders, educations, consu
     return customer, (consultant, author, created_at, last)
 
 
-def _follow_ups_and_events(rng, customers, plans, now: datetime, channels, intents) -> None:
+def _follow_ups_and_events(rng, customers, plans, now: datetime, channels, intents) -> Counter:
+    """Bulk-create the batch's follow-ups and ownership events; returns the follow-ups per
+    (consultant id, day) for the per-day counts."""
     follow_ups, events = [], []
     for customer, (consultant, author, created_at, last) in zip(customers, plans, strict=True):
         events.append(
@@ -205,3 +211,4 @@ def _follow_ups_and_events(rng, customers, plans, now: datetime, channels, inten
             )
     FollowUp.objects.bulk_create(follow_ups, batch_size=1000)
     OwnershipEvent.objects.bulk_create(events, batch_size=1000)
+    return Counter((item.consultant.pk, timezone.localdate(item.at)) for item in follow_ups)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -32,6 +32,7 @@ from crm.models import (
     CustomerImportProblem,
     DictItem,
     FollowUp,
+    FollowUpDay,
     OwnershipEvent,
     PoolPolicy,
 )
@@ -320,7 +321,46 @@ def follow_up_add(*, customer: Customer, by: User, form) -> FollowUp:
         updated_at=follow_up.at,
     )
     customer.last_follow_up_at, customer.next_follow_up_at = follow_up.at, follow_up.next_at
+    follow_up_day_count(consultant_id=by.pk, at=follow_up.at)
     return follow_up
+
+
+def follow_up_day_count(*, consultant_id: int, at: datetime) -> None:
+    """Count one follow-up on its day: the row is made if missing (a concurrent first follow-up
+    of the day is ignored, not an error), then incremented in the database, so concurrent
+    follow-ups never lose a count."""
+    day = timezone.localdate(at)
+    FollowUpDay.objects.bulk_create(
+        [FollowUpDay(consultant_id=consultant_id, day=day)], ignore_conflicts=True
+    )
+    FollowUpDay.objects.filter(consultant_id=consultant_id, day=day).update(count=F("count") + 1)
+
+
+def follow_up_days_add(counts: dict[tuple[int, date], int]) -> None:
+    """Add {(consultant id, day): follow-ups} to the per-day counts in a few statements, for bulk
+    writers (the demo and benchmark generator) that run alone: unlike `follow_up_day_count` it
+    reads the current counts first."""
+    if not counts:
+        return
+    days = [day for _consultant, day in counts]
+    existing = {
+        (consultant, day): count
+        for consultant, day, count in FollowUpDay.objects.filter(
+            consultant_id__in={consultant for consultant, _day in counts},
+            day__gte=min(days),
+            day__lte=max(days),
+        ).values_list("consultant_id", "day", "count")
+    }
+    FollowUpDay.objects.bulk_create(
+        (
+            FollowUpDay(consultant_id=consultant, day=day, count=existing.get((consultant, day), 0) + added)
+            for (consultant, day), added in counts.items()
+        ),
+        update_conflicts=True,
+        unique_fields=["consultant", "day"],
+        update_fields=["count"],
+        batch_size=1000,
+    )
 
 
 # --- The pool sweep ---------------------------------------------------------------------------

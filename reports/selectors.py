@@ -23,20 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    F,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
 from accounts.models import Department, User
-from crm.models import Campus, ClassList, Customer, DictItem, FollowUp, OwnershipEvent
+from crm.models import Campus, ClassList, Customer, DictItem, FollowUpDay, OwnershipEvent
 from crm.selectors import OWNER_CODENAME
 from enrollment.models import Enrollment, Payment
 from rbac.models import Role
@@ -205,24 +195,19 @@ def _count_by(queryset, key: str) -> dict[int, int]:
     return dict(queryset.values_list(key).annotate(count=Count("pk")).values_list(key, "count"))
 
 
-def _claims_before(signings: list[tuple[int, object, int]]) -> dict[tuple, object]:
-    """For each signing (consultant, at, customer): when that consultant took the customer on
-    last before it (one query), so a later transfer does not rewrite a past month's figure."""
-    if not signings:
-        return {}
-    events = defaultdict(list)
-    for customer_id, user_id, at in OwnershipEvent.objects.filter(
-        customer_id__in={customer_id for _user, _at, customer_id in signings},
-        kind__in=TAKEN_ON,
-        at__lte=max(at for _user, at, _customer in signings),
-    ).values_list("customer_id", "to_user_id", "at"):
-        events[(customer_id, user_id)].append(at)
-    claims = {}
-    for user_id, signed_at, customer_id in signings:
-        earlier = [at for at in events.get((customer_id, user_id), []) if at <= signed_at]
-        if earlier:
-            claims[(customer_id, user_id, signed_at)] = max(earlier)
-    return claims
+def _claimed_before_signing() -> Subquery:
+    """For a signing event: when its consultant last took the customer on before it (a later
+    transfer does not rewrite a past month's figure). One index probe per signing."""
+    return Subquery(
+        OwnershipEvent.objects.filter(
+            customer=OuterRef("customer"),
+            to_user=OuterRef("to_user"),
+            kind__in=TAKEN_ON,
+            at__lte=OuterRef("at"),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
 
 
 def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> list[ConsultantRow]:
@@ -242,7 +227,12 @@ def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> 
         )
         .values_list("to_user_id", "count", "signed")
     }
-    follow_ups = _count_by(FollowUp.objects.filter(_in(month, "at"), consultant_id__in=ids), "consultant_id")
+    follow_ups = dict(
+        FollowUpDay.objects.filter(_in(month, "day", dates=True), consultant_id__in=ids)
+        .values_list("consultant_id")
+        .annotate(total=Sum("count"))
+        .values_list("consultant_id", "total")
+    )
     links = _count_by(
         Enrollment.objects.filter(scope.enrollments(), _in(month, "created_at")), "consultant_id"
     )
@@ -256,24 +246,24 @@ def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> 
         .annotate(total=Sum(NET_AMOUNT))
         .values_list("enrollment__consultant_id", "total")
     )
-    signings = list(
+    signings = (
         OwnershipEvent.objects.filter(
             _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=ids, customer__is_deleted=False
-        ).values_list("to_user_id", "at", "customer_id")
+        )
+        .annotate(claimed_at=_claimed_before_signing())
+        .values_list("to_user_id", "at", "claimed_at")
     )
-    claims = _claims_before(signings)
     for user_id, row in rows.items():
         row.taken_on, row.taken_on_signed = taken.get(user_id, (0, 0))
         row.follow_ups = follow_ups.get(user_id, 0)
         row.links = links.get(user_id, 0)
         row.new_leads = new_leads.get(user_id, 0)
         row.revenue = revenue.get(user_id) or ZERO
-    for user_id, signed_at, customer_id in signings:
+    for user_id, signed_at, claimed_at in signings:
         row = rows.get(user_id)
         if row is None:
             continue
         row.signed += 1
-        claimed_at = claims.get((customer_id, user_id, signed_at))
         if claimed_at is not None:
             row.days_to_sign.append((signed_at - claimed_at).total_seconds() / 86400)
     for target in Target.objects.filter(month=month.first_day, consultant_id__in=ids):

@@ -50,6 +50,7 @@ from django.db.models import Q
 
 from accounts.models import Department, User
 from crm.models import ClassList, Customer, DictItem, FollowUp, OwnershipEvent
+from crm.services import follow_up_day_count
 from enrollment.models import Enrollment, Payment
 from rbac.defaults import SALES
 from rbac.models import Role
@@ -134,13 +135,15 @@ def pay(enrollment, kind, amount, paid_at, status=Payment.Status.CONFIRMED):
 
 
 def follow_up(customer_, consultant, when, channel):
-    """A follow-up, with the customer's last follow-up stamped as `follow_up_add` does."""
+    """A follow-up at any time, with the customer's last follow-up stamped and the day counted
+    as `follow_up_add` does for one made now."""
     made = FollowUp.objects.create(
         customer=customer_, consultant=consultant, channel=channel, content="跟进", at=when
     )
     Customer.objects.filter(
         Q(last_follow_up_at__lt=when) | Q(last_follow_up_at__isnull=True), pk=customer_.pk
     ).update(last_follow_up_at=when)
+    follow_up_day_count(consultant_id=consultant.pk, at=when)
     return made
 
 
