@@ -73,7 +73,10 @@ HOME_QUERIES = {
 @pytest.mark.parametrize("index", HOME_QUERIES)
 def test_home_page_counts_are_read_through_an_index(world, index):
     found = plan(HOME_QUERIES[index](world).order_by())
-    if connection.vendor == "postgresql":  # "Index Only Scan using …" is PostgreSQL's covering index
-        index = index.removeprefix("COVERING INDEX ")
-    assert index in found
     assert "SUBQUERY" not in found.upper() and "SUBPLAN" not in found.upper(), found
+    if connection.vendor == "postgresql":
+        # PostgreSQL picks among the indexes that start with the consultant by statistics a test
+        # table does not have; what holds there is that no table is read in full.
+        assert "Seq Scan" not in found, found
+    else:
+        assert index in found, found
