@@ -72,7 +72,8 @@ def _name_cache() -> dict[str, tuple[str, str]]:
 def generate_customers(count: int, *, consultants: list, seed: int = 2026, start_number: int = 0) -> int:
     """Bulk-create `count` customers with follow-ups and ownership events; returns how many.
 
-    Roughly: 30% in the public pool (many of them stale), 60% owned and unsigned, 10% signed.
+    Roughly: 60% owned and unsigned, 10% signed (15% in the demo), the rest in the public pool
+    (many of them stale). A customer signs 1 to 20 days after being entered.
     """
     rng = random.Random(seed + start_number)
     sources = list(DictItem.objects.filter(kind=DictItem.Kind.SOURCE, is_active=True))
@@ -113,10 +114,15 @@ def generate_customers(count: int, *, consultants: list, seed: int = 2026, start
 
 def _one(rng, number, now, name_list, names, sources, genders, educations, consultants):
     name = rng.choice(name_list)
-    created_at = now - timedelta(
-        days=rng.uniform(0, 730 if number >= 1000 else 400), hours=rng.uniform(0, 10)
-    )
+    if number >= 1000:  # a generated school: two years of evenly spread leads, 10% signed
+        days_ago, signed_share = rng.uniform(0, 730), 0.1
+    else:  # the demo school: 400 days, busier lately, so last month's report has something to say
+        days_ago, signed_share = 400 * rng.random() ** 1.5, 0.15
+    created_at = now - timedelta(days=days_ago, hours=rng.uniform(0, 10))
     kind = rng.random()
+    signs_after = timedelta(days=rng.uniform(1, 20))
+    if 0.6 <= kind < 0.6 + signed_share and created_at + signs_after > now:
+        kind = 0.0  # would sign in the future: still being followed up
     consultant = None
     claimed_at = last = next_at = None
     status = Customer.Status.UNSIGNED
@@ -125,11 +131,11 @@ def _one(rng, number, now, name_list, names, sources, genders, educations, consu
         claimed_at = max(created_at, now - timedelta(days=rng.uniform(0, 12)))
         last = max(claimed_at, now - timedelta(days=rng.uniform(0, 2.5)))
         next_at = now + timedelta(days=rng.choice([-2, -1, 0, 0, 1, 2, 3, 5]), hours=rng.uniform(-3, 3))
-    elif kind < 0.7:  # signed long ago: never returns to the pool
+    elif kind < 0.6 + signed_share:  # signed: never returns to the pool
         consultant = rng.choice(consultants)
         status = Customer.Status.SIGNED
         claimed_at = created_at
-        last = min(now, created_at + timedelta(days=rng.uniform(1, 20)))
+        last = created_at + signs_after
     else:  # the public pool; most were followed up by someone who lost them to the sweep
         last = created_at + timedelta(days=rng.uniform(0, 10)) if rng.random() < 0.7 else None
         if last and last > now - timedelta(days=4):

@@ -183,7 +183,9 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="payment_queue_idx"),
             # The reports: confirmed money by the day paid, summed from the index alone.
-            models.Index(fields=["status", "paid_at", "kind", "amount", "enrollment"], name="payment_paid_idx"),
+            models.Index(
+                fields=["status", "paid_at", "kind", "amount", "enrollment"], name="payment_paid_idx"
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
         verbose_name = _("payment")

@@ -28,6 +28,7 @@ from classroom import services as classroom_services
 from classroom.models import Attendance, Lesson, StudyRecord
 from crm.models import Campus, ClassList, Course, Customer, DictItem, FollowUp, OwnershipEvent
 from crm.normalize import name_keys, normalize_phone
+from crm.services import follow_up_day_count
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Payment, Student
 from rbac.defaults import ADMIN, FINANCE, SALES, SALES_MANAGER, STUDENT, TEACHER
@@ -113,6 +114,7 @@ def follow_up(customer: Customer, channel: DictItem, at: datetime, content: str,
         customer=customer, consultant=customer.consultant, channel=channel, content=content, at=at
     )
     Customer.objects.filter(pk=customer.pk).update(last_follow_up_at=at, **fields)
+    follow_up_day_count(consultant_id=customer.consultant_id, at=at)  # as follow_up_add does
     return item
 
 

@@ -134,6 +134,7 @@ def make_customer(
             at=at,
         )
         Customer.objects.filter(pk=customer.pk).update(last_follow_up_at=at)
+        services.follow_up_day_count(consultant_id=owner.pk, at=at)  # as follow_up_add does
         customer.refresh_from_db()
     return customer
 
