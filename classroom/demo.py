@@ -34,6 +34,12 @@ PYTHON_LESSONS = [
     ("面向对象", "类与对象、继承、多态、魔术方法", "学生管理系统", "用类实现学生信息的增删改查。"),
     ("装饰器与生成器", "闭包、装饰器、生成器、迭代器", "装饰器练习", "写一个记录函数耗时的装饰器。"),
 ]
+# Planned after the seeding: today's lesson (homework due in two days) and the one after it, so
+# the teacher has a lesson today and the student a next lesson and homework to hand in.
+UPCOMING_PYTHON_LESSONS = [
+    ("Web 开发入门", "HTTP 协议、Flask 路由与模板", "留言板", "用 Flask 写一个留言板，提交 zip。"),
+    ("数据库与 ORM", "SQL 基础、SQLAlchemy 模型与查询", "", ""),
+]
 LINUX_LESSONS = [
     ("Linux 入门", "安装 CentOS、常用命令", "命令练习", "整理 30 个常用命令及其用法。"),
     ("用户与权限", "用户、组、chmod、chown、sudo", "", ""),
@@ -135,10 +141,13 @@ def _free_customer(consultant: User) -> Customer:
     )
 
 
-def _lessons(class_list: ClassList, plans, teacher: User) -> list[Lesson]:
+def _lessons(
+    class_list: ClassList, plans, teacher: User, *, first_day, first_number: int = 1
+) -> list[Lesson]:
+    """A lesson every other day from `first_day`, homework due two days after each at 22:00."""
     lessons = []
-    for number, (title, content, homework, requirement) in enumerate(plans, start=1):
-        day = class_list.start_date + timedelta(days=2 * (number - 1))
+    for offset, (title, content, homework, requirement) in enumerate(plans):
+        day = first_day + timedelta(days=2 * offset)
         deadline = datetime.combine(
             day + timedelta(days=2), time(22, 0), tzinfo=timezone.get_current_timezone()
         )
@@ -146,7 +155,7 @@ def _lessons(class_list: ClassList, plans, teacher: User) -> list[Lesson]:
             services.lesson_create(
                 class_list=class_list,
                 values={
-                    "number": number,
+                    "number": first_number + offset,
                     "date": day,
                     "teacher": teacher,
                     "title": title,
@@ -217,9 +226,17 @@ def seed_classroom(
         return False
     _students(python_class, 8, consultant=consultant, reviewer=reviewer, student_user=student_user)
     _students(linux_class, 3, consultant=consultant, reviewer=reviewer)
-    python_lessons = _lessons(python_class, PYTHON_LESSONS, teacher)
+    python_lessons = _lessons(python_class, PYTHON_LESSONS, teacher, first_day=python_class.start_date)
     _teach(python_lessons, teacher, graded_lessons=4)
-    _teach(_lessons(linux_class, LINUX_LESSONS, adviser), adviser, graded_lessons=1)
+    _lessons(
+        python_class,
+        UPCOMING_PYTHON_LESSONS,
+        teacher,
+        first_day=timezone.localdate(),
+        first_number=len(python_lessons) + 1,
+    )
+    linux_lessons = _lessons(linux_class, LINUX_LESSONS, adviser, first_day=linux_class.start_date)
+    _teach(linux_lessons, adviser, graded_lessons=1)
     askers = [student_user, *User.objects.filter(student__classes=python_class).exclude(pk=student_user.pk)]
     for index, (title, body, answer) in enumerate(QUESTIONS):
         question = services.question_ask(
