@@ -3,15 +3,19 @@
 The data keeps the pool rules: owned, unsigned customers were claimed and followed up recently
 enough not to be swept at once; the stale ones already sit in the public pool, as the nightly
 sweep would have left them. Phones and QQ numbers come from the row number, so they never collide.
+Rows are written as plain tuples in committed batches (`common.bulk.RowWriter`): a million
+customers with five million follow-ups load in minutes, not the better part of an hour.
 """
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from common.bulk import RowWriter, larger_page_cache, next_id, sync_sequences
 from crm.models import Course, Customer, DictItem, FollowUp, OwnershipEvent
 from crm.normalize import name_keys
 from crm.services import follow_up_days_add
@@ -61,160 +65,234 @@ CONTENTS = [
     "学员在比较其它机构，强调项目实战和就业服务。",
     "未接通，稍后再打。",
 ]
-BATCH = 5000
+BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a school's customers are spread: over how many days (and how much busier lately),
+    the shares in the public pool and signed (the rest are owned and being followed up), and
+    how many follow-ups each has had."""
+
+    days: int
+    recent_bias: float  # 1: even; above 1: more leads lately
+    pool_share: float
+    signed_share: float
+    follow_ups: tuple[int, int]
+
+
+# The demo school: 400 days, busier lately, so last month's report has something to say.
+DEMO = Profile(days=400, recent_bias=1.5, pool_share=0.25, signed_share=0.15, follow_ups=(1, 5))
+# A generated school for benchmarks: two years, 30% in the pool, 5% signed, 5 follow-ups a customer on
+# average (the pool customers nobody followed up have none).
+GENERATED = Profile(days=730, recent_bias=1.0, pool_share=0.30, signed_share=0.05, follow_ups=(1, 10))
+
+CUSTOMER_COLUMNS = (
+    "id",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "gender",
+    "phone",
+    "qq",
+    "wechat",
+    "education",
+    "source",
+    "consulted_on",
+    "status",
+    "consultant",
+    "claimed_at",
+    "last_follow_up_at",
+    "next_follow_up_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+FOLLOW_UP_COLUMNS = ("customer", "consultant", "channel", "intent", "content", "at")
+EVENT_COLUMNS = ("customer", "kind", "from_user", "to_user", "by", "reason", "at")
 
 
 def _name_cache() -> dict[str, tuple[str, str]]:
     return {surname + given: name_keys(surname + given) for surname in SURNAMES for given in GIVEN}
 
 
-@transaction.atomic
-def generate_customers(count: int, *, consultants: list, seed: int = 2026, start_number: int = 0) -> int:
-    """Bulk-create `count` customers with follow-ups and ownership events; returns how many.
+def _ids(items) -> list:
+    return [item.pk for item in items] or [None]
 
-    Roughly: 60% owned and unsigned, 10% signed (15% in the demo), the rest in the public pool
-    (many of them stale). A customer signs 1 to 20 days after being entered.
-    """
+
+def generate_customers(
+    count: int, *, consultants: list, profile: Profile = DEMO, seed: int = 2026, start_number: int = 0
+) -> int:
+    """Write `count` customers spread as `profile` says, with their follow-ups, ownership events,
+    interested courses and per-day follow-up counts, in committed batches; returns how many."""
     rng = random.Random(seed + start_number)
-    sources = list(DictItem.objects.filter(kind=DictItem.Kind.SOURCE, is_active=True))
-    channels = list(DictItem.objects.filter(kind=DictItem.Kind.FOLLOW_UP_CHANNEL, is_active=True))
-    intents = list(DictItem.objects.filter(kind=DictItem.Kind.INTENT_LEVEL, is_active=True))
-    genders = list(DictItem.objects.filter(kind=DictItem.Kind.GENDER, is_active=True))
-    educations = list(DictItem.objects.filter(kind=DictItem.Kind.EDUCATION, is_active=True))
-    courses = list(Course.objects.filter(is_active=True))
-    if not sources or not channels or not consultants:
+    sources = _ids(DictItem.objects.filter(kind=DictItem.Kind.SOURCE, is_active=True))
+    channels = _ids(DictItem.objects.filter(kind=DictItem.Kind.FOLLOW_UP_CHANNEL, is_active=True))
+    if sources == [None] or channels == [None] or not consultants:
         raise ValueError("The demo needs customer sources, follow-up channels and consultants first.")
     names = _name_cache()
-    name_list = list(names)
-    now = timezone.now()
-    created = 0
-    follow_up_days: Counter = Counter()
-    for batch_start in range(0, count, BATCH):
-        size = min(BATCH, count - batch_start)
-        customers, plans = [], []
-        for offset in range(size):
-            number = start_number + batch_start + offset
-            customer, plan = _one(
-                rng, number, now, name_list, names, sources, genders, educations, consultants
-            )
-            customers.append(customer)
-            plans.append(plan)
-        Customer.objects.bulk_create(customers, batch_size=1000)
-        follow_up_days += _follow_ups_and_events(rng, customers, plans, now, channels, intents)
-        if courses:
-            through = Customer.interested_courses.through
-            through.objects.bulk_create(
-                (through(customer_id=c.pk, course_id=rng.choice(courses).pk) for c in customers),
-                batch_size=1000,
-            )
-        created += size
-    follow_up_days_add(follow_up_days)
-    return created
+    context = _Context(
+        rng=rng,
+        profile=profile,
+        now=timezone.now(),
+        zone=timezone.get_current_timezone(),
+        names=names,
+        name_list=list(names),
+        sources=sources,
+        channels=channels,
+        intents=_ids(DictItem.objects.filter(kind=DictItem.Kind.INTENT_LEVEL, is_active=True)),
+        genders=_ids(DictItem.objects.filter(kind=DictItem.Kind.GENDER, is_active=True)),
+        educations=_ids(DictItem.objects.filter(kind=DictItem.Kind.EDUCATION, is_active=True)),
+        courses=[course.pk for course in Course.objects.filter(is_active=True)],
+        consultants=[user.pk for user in consultants],
+    )
+    writers = (
+        RowWriter(Customer, CUSTOMER_COLUMNS),
+        RowWriter(FollowUp, FOLLOW_UP_COLUMNS),
+        RowWriter(OwnershipEvent, EVENT_COLUMNS),
+        RowWriter(Customer.interested_courses.through, ("customer", "course")),
+    )
+    first_id = next_id(Customer)
+    days: Counter = Counter()
+    with larger_page_cache():
+        for batch_start in range(0, count, BATCH):
+            with transaction.atomic():
+                days += _write_batch(
+                    context, writers, first_id + batch_start, start_number + batch_start, count - batch_start
+                )
+        with transaction.atomic():
+            # Once at the end: per batch, every consultant's every day would be rewritten again.
+            follow_up_days_add(days)
+            sync_sequences(Customer, FollowUp, OwnershipEvent, Customer.interested_courses.through)
+    return count
 
 
-def _one(rng, number, now, name_list, names, sources, genders, educations, consultants):
-    name = rng.choice(name_list)
-    if number >= 1000:  # a generated school: two years of evenly spread leads, 10% signed
-        days_ago, signed_share = rng.uniform(0, 730), 0.1
-    else:  # the demo school: 400 days, busier lately, so last month's report has something to say
-        days_ago, signed_share = 400 * rng.random() ** 1.5, 0.15
-    created_at = now - timedelta(days=days_ago, hours=rng.uniform(0, 10))
+@dataclass
+class _Context:
+    rng: random.Random
+    profile: Profile
+    now: object
+    zone: object
+    names: dict
+    name_list: list
+    sources: list
+    channels: list
+    intents: list
+    genders: list
+    educations: list
+    courses: list
+    consultants: list
+
+
+def _write_batch(context: _Context, writers, first_id: int, first_number: int, left: int) -> Counter:
+    """One batch of customers and their history; returns its follow-ups per (consultant, day)."""
+    customers, follow_ups, events, interests = [], [], [], []
+    days: Counter = Counter()
+    for offset in range(min(BATCH, left)):
+        customer_id, number = first_id + offset, first_number + offset
+        customer, consultant, author, last = _customer(context, customer_id, number)
+        customers.append(customer)
+        _history(context, customer, consultant, author, last, follow_ups, events, days)
+        if context.courses:
+            interests.append((customer_id, context.rng.choice(context.courses)))
+    customer_writer, follow_up_writer, event_writer, interest_writer = writers
+    customer_writer.write(customers)
+    follow_up_writer.write(follow_ups)
+    event_writer.write(events)
+    interest_writer.write(interests)
+    return days
+
+
+def _customer(context: _Context, customer_id: int, number: int):
+    """The customer's row and (owner, who entered them, last follow-up)."""
+    rng, profile, now = context.rng, context.profile, context.now
+    name = rng.choice(context.name_list)
+    created_at = now - timedelta(
+        days=profile.days * rng.random() ** profile.recent_bias, hours=rng.uniform(0, 10)
+    )
     kind = rng.random()
     signs_after = timedelta(days=rng.uniform(1, 20))
-    if 0.6 <= kind < 0.6 + signed_share and created_at + signs_after > now:
-        kind = 0.0  # would sign in the future: still being followed up
-    consultant = None
-    claimed_at = last = next_at = None
+    signing = profile.pool_share <= kind < profile.pool_share + profile.signed_share
+    if signing and created_at + signs_after > now:
+        signing = False  # would sign in the future: still being followed up
+        kind = 1.0
+    consultant = claimed_at = last = next_at = None
     status = Customer.Status.UNSIGNED
-    if kind < 0.6:  # owned, recently claimed and followed up: the sweep leaves them alone
-        consultant = rng.choice(consultants)
-        claimed_at = max(created_at, now - timedelta(days=rng.uniform(0, 12)))
-        last = max(claimed_at, now - timedelta(days=rng.uniform(0, 2.5)))
-        next_at = now + timedelta(days=rng.choice([-2, -1, 0, 0, 1, 2, 3, 5]), hours=rng.uniform(-3, 3))
-    elif kind < 0.6 + signed_share:  # signed: never returns to the pool
-        consultant = rng.choice(consultants)
+    if signing:  # signed: never returns to the pool
+        consultant = rng.choice(context.consultants)
         status = Customer.Status.SIGNED
         claimed_at = created_at
         last = created_at + signs_after
+    elif kind >= profile.pool_share:  # owned, recently claimed and followed up: the sweep leaves them alone
+        consultant = rng.choice(context.consultants)
+        claimed_at = max(created_at, now - timedelta(days=rng.uniform(0, 12)))
+        last = max(claimed_at, now - timedelta(days=rng.uniform(0, 2.5)))
+        next_at = now + timedelta(days=rng.choice([-2, -1, 0, 0, 1, 2, 3, 5]), hours=rng.uniform(-3, 3))
     else:  # the public pool; most were followed up by someone who lost them to the sweep
         last = created_at + timedelta(days=rng.uniform(0, 10)) if rng.random() < 0.7 else None
         if last and last > now - timedelta(days=4):
             last = None
-    author = consultant or rng.choice(consultants)
-    pinyin, initials = names[name]
-    customer = Customer(
-        name=name,
-        name_pinyin=pinyin,
-        name_initials=initials,
-        gender=rng.choice(genders) if genders else None,
-        phone=f"+8613{number:09d}",
-        qq=str(100000 + number * 7),
-        wechat=f"wx_{initials}{number}",
-        education=rng.choice(educations) if educations else None,
-        source=rng.choice(sources),
-        consulted_on=timezone.localtime(created_at).date(),
-        status=status,
-        consultant=consultant,
-        claimed_at=claimed_at,
-        last_follow_up_at=last,
-        next_follow_up_at=next_at,
-        created_by=author,
-        created_at=created_at,
+    author = consultant or rng.choice(context.consultants)
+    pinyin, initials = context.names[name]
+    row = (
+        customer_id,
+        name,
+        pinyin,
+        initials,
+        rng.choice(context.genders),
+        f"+8613{number:09d}",
+        str(100000 + number * 7),
+        f"wx_{initials}{number}",
+        rng.choice(context.educations),
+        rng.choice(context.sources),
+        created_at.astimezone(context.zone).date(),
+        status,
+        consultant,
+        claimed_at,
+        last,
+        next_at,
+        author,
+        created_at,
+        now,
     )
-    return customer, (consultant, author, created_at, last)
+    return row, consultant, author, last
 
 
-def _follow_ups_and_events(rng, customers, plans, now: datetime, channels, intents) -> Counter:
-    """Bulk-create the batch's follow-ups and ownership events; returns the follow-ups per
-    (consultant id, day) for the per-day counts."""
-    follow_ups, events = [], []
-    for customer, (consultant, author, created_at, last) in zip(customers, plans, strict=True):
+def _history(context: _Context, customer, consultant, author, last, follow_ups, events, days) -> None:
+    """The customer's ownership events and follow-ups (spread from their entry to the last one)."""
+    rng = context.rng
+    customer_id, created_at, signed = customer[0], customer[17], customer[11] == Customer.Status.SIGNED
+    events.append((customer_id, OwnershipEvent.Kind.CREATE, None, consultant, author, "", created_at))
+    if last is None:
+        return
+    if signed:
+        events.append((customer_id, OwnershipEvent.Kind.SIGN, consultant, consultant, consultant, "", last))
+    if consultant is None:
         events.append(
-            OwnershipEvent(
-                customer_id=customer.pk,
-                kind=OwnershipEvent.Kind.CREATE,
-                to_user=consultant,
-                by=author,
-                at=created_at,
+            (
+                customer_id,
+                OwnershipEvent.Kind.AUTO_RETURN,
+                author,
+                None,
+                None,
+                "No follow-up for 3 days",
+                last + timedelta(days=3),
             )
         )
-        if last is None:
-            continue
-        if customer.status == Customer.Status.SIGNED:
-            events.append(
-                OwnershipEvent(
-                    customer_id=customer.pk,
-                    kind=OwnershipEvent.Kind.SIGN,
-                    from_user=consultant,
-                    to_user=consultant,
-                    by=consultant,
-                    at=last,
-                )
+    low, high = context.profile.follow_ups
+    span = (last - created_at).total_seconds()
+    moments = [last] + [
+        created_at + timedelta(seconds=rng.uniform(0, span)) for _ in range(rng.randint(low, high) - 1)
+    ]
+    for at in moments:
+        follow_ups.append(
+            (
+                customer_id,
+                author,
+                rng.choice(context.channels),
+                rng.choice(context.intents),
+                rng.choice(CONTENTS),
+                at,
             )
-        if consultant is None:
-            events.append(
-                OwnershipEvent(
-                    customer_id=customer.pk,
-                    kind=OwnershipEvent.Kind.AUTO_RETURN,
-                    from_user=author,
-                    reason="No follow-up for 3 days",
-                    at=last + timedelta(days=3),
-                )
-            )
-        for step in range(rng.randint(1, 5)):
-            at = last - timedelta(days=step * rng.uniform(1, 6))
-            if at < created_at:
-                break
-            follow_ups.append(
-                FollowUp(
-                    customer_id=customer.pk,
-                    consultant=author,
-                    channel=rng.choice(channels),
-                    intent=rng.choice(intents) if intents else None,
-                    content=rng.choice(CONTENTS),
-                    at=at,
-                )
-            )
-    FollowUp.objects.bulk_create(follow_ups, batch_size=1000)
-    OwnershipEvent.objects.bulk_create(events, batch_size=1000)
-    return Counter((item.consultant.pk, timezone.localdate(item.at)) for item in follow_ups)
+        )
+        days[(author, at.astimezone(context.zone).date())] += 1

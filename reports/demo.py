@@ -1,7 +1,8 @@
 """The demo school's sales history for `seeddemo`, so the monthly report and the home pages have
 something to show: earlier classes, the signed demo customers enrolled into the class that started
-after they signed (with student accounts), their deposits and tuition (a few refunded, the most
-recent ones still waiting for finance), and this and last month's targets. Written in bulk."""
+after they signed (with student accounts), their deposits and tuition in three monthly
+instalments (a few refunded, the most recent ones still waiting for finance), and this and last
+month's targets. Written in bulk."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ from reports.models import Target
 from reports.periods import Month
 
 DEPOSIT = Decimal("2000")
+INSTALMENTS = 3
 BATCH = 5000
 # Classes made for a generated school are numbered above this, with this many seats each.
 GENERATED_FROM = 100
-GENERATED_CAPACITY = 120
+GENERATED_CAPACITY = 170
 # course name, campus name, class number, start, graduation (None: still running or to come)
 HISTORY_CLASSES = [
     ("Linux运维", "上海", 39, date(2026, 1, 5), date(2026, 6, 30)),
@@ -205,9 +207,11 @@ def seed_sales_history(
     for enrollment in enrollments:
         signed_on = timezone.localtime(signings[enrollment.customer_id]).date()
         tuition_on = signed_on + timedelta(days=rng.randint(2, 10))
-        plan = [
-            (Payment.Kind.DEPOSIT, DEPOSIT, signed_on),
-            (Payment.Kind.TUITION, enrollment.price - DEPOSIT, tuition_on),
+        # The deposit at signing, the rest of the fee in three monthly instalments.
+        instalment = ((enrollment.price - DEPOSIT) / INSTALMENTS).quantize(Decimal("0.01"))
+        plan = [(Payment.Kind.DEPOSIT, DEPOSIT, signed_on)] + [
+            (Payment.Kind.TUITION, instalment, tuition_on + timedelta(days=30 * month))
+            for month in range(INSTALMENTS)
         ]
         if rng.random() < 0.08:
             plan.append((Payment.Kind.REFUND, DEPOSIT, tuition_on + timedelta(days=20)))

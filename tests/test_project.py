@@ -110,16 +110,16 @@ def test_seeddemo_is_idempotent():
     with time_machine.travel(datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)):
         call_command("seeddemo", stdout=StringIO())
         first = _counts()
-    # The eight demo logins, the student of the approved enrollment, the 33 signed demo customers
+    # The eight demo logins, the student of the approved enrollment, the 45 signed demo customers
     # the sales history enrolls into the class starting after their signing, and the students the
     # classroom demo adds (student1 into Python 9, 2 more into Linux 40).
-    assert first["users"] == 44
+    assert first["users"] == 56
     assert sorted(set(first["enrollments"])) == ["approved", "open", "rejected", "submitted"]
-    assert first["students"] == 37
-    assert ClassList.objects.get(course__name="Python全栈开发", semester=9).students.count() == 8
+    assert first["students"] == 49
+    assert ClassList.objects.get(course__name="Python全栈开发", semester=9).students.count() == 26
     assert Student.objects.filter(user__username="student1", classes__semester=9).exists()
-    # Records: Python 9, 7 lessons (5 taught, 2 to come) x 8 students; Linux 40, 2 lessons x 8.
-    assert (first["lessons"], first["records"], first["questions"], first["answers"]) == (9, 72, 3, 2)
+    # Records: Python 9, 7 lessons (5 taught, 2 to come) x 26 students; Linux 40, 2 lessons x 6.
+    assert (first["lessons"], first["records"], first["questions"], first["answers"]) == (9, 194, 3, 2)
     assert first["graded"] > 0 and first["homework"] > 0
     assert first["payments"] > 20 and first["targets"] == 6
     assert first["sources"] == 16

@@ -9,13 +9,14 @@ import io
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from PIL import Image
 
 from accounts.models import Department, User
 from classroom.demo import seed_classroom, submit_demo_form
-from crm.demo import generate_customers
+from crm.demo import DEMO, GENERATED, generate_customers
 from crm.models import Campus, ClassList, Course, Customer, DictItem
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, EnrollmentDocument
@@ -97,6 +98,8 @@ INTENT_LEVELS = [
 WORK_STATUS = [("employed", "在职"), ("unemployed", "待业"), ("studying", "在校")]
 GENDERS = [("male", "男"), ("female", "女")]
 DEMO_CUSTOMERS = 300
+# Beyond the demo's customers, a generated school (benchmarks) has this many more consultants.
+GENERATED_CONSULTANTS = 100
 
 DICTIONARY = {
     DictItem.Kind.SOURCE: SOURCES,
@@ -126,8 +129,45 @@ CONTRACT = """培训服务协议（示例）
 class Command(BaseCommand):
     help = "Load the demo school (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            users, python_class, linux_class = self._school()
+        team = [users["sales1"], users["sales2"], users["manager"]]
+        self._customers(min(options["customers"], DEMO_CUSTOMERS), team, DEMO)
+        if options["customers"] > DEMO_CUSTOMERS:
+            team += self._generated_team(users["sales1"].department)
+            self._customers(options["customers"], team, GENERATED)
+        with transaction.atomic():
+            self._enrollments(users["sales1"], users["finance"], python_class=python_class)
+            enrolled = seed_sales_history(
+                teacher=users["teacher1"],
+                adviser=users["teacher2"],
+                reviewer=users["finance"],
+                manager=users["manager"],
+                consultants=team,
+            )
+            if enrolled:
+                self.stdout.write(
+                    f"Added the sales history: {enrolled} signed customers enrolled and billed."
+                )
+            if seed_classroom(
+                python_class=python_class,
+                linux_class=linux_class,
+                teacher=users["teacher1"],
+                adviser=users["teacher2"],
+                student_user=users["student1"],
+                consultant=users["sales2"],
+                reviewer=users["finance"],
+            ):
+                self.stdout.write("Added students, lessons, roll calls, graded homework and questions.")
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, display_name, _department, role_slugs in USERS:
+            self.stdout.write(f"  {username:<10} {display_name}  ({', '.join(role_slugs)})")
+
+    def _school(self):
+        """Roles, departments, the demo logins, campuses, courses, the two demo classes and the
+        data dictionary; returns (users by name, Python 9, Linux 40)."""
         permissions_sync()
         departments = {
             code: Department.objects.get_or_create(code=code, defaults={"name": name})[0]
@@ -180,32 +220,11 @@ class Command(BaseCommand):
                     kind=kind, code=code, defaults={"label": label, "order": order}
                 )
 
-        self._customers(options["customers"], [users["sales1"], users["sales2"], users["manager"]])
-        python_class = ClassList.objects.get(course=python, campus=beijing, semester=9)
-        self._enrollments(users["sales1"], users["finance"], python_class=python_class)
-        enrolled = seed_sales_history(
-            teacher=users["teacher1"],
-            adviser=users["teacher2"],
-            reviewer=users["finance"],
-            manager=users["manager"],
-            consultants=[users["sales1"], users["sales2"], users["manager"]],
+        return (
+            users,
+            ClassList.objects.get(course=python, campus=beijing, semester=9),
+            ClassList.objects.get(course=linux, campus=shanghai, semester=40),
         )
-        if enrolled:
-            self.stdout.write(f"Added the sales history: {enrolled} signed customers enrolled and billed.")
-        if seed_classroom(
-            python_class=python_class,
-            linux_class=ClassList.objects.get(course=linux, campus=shanghai, semester=40),
-            teacher=users["teacher1"],
-            adviser=users["teacher2"],
-            student_user=users["student1"],
-            consultant=users["sales2"],
-            reviewer=users["finance"],
-        ):
-            self.stdout.write("Added students, lessons, roll calls, graded homework and questions.")
-        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, display_name, _department, role_slugs in USERS:
-            self.stdout.write(f"  {username:<10} {display_name}  ({', '.join(role_slugs)})")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -216,11 +235,33 @@ class Command(BaseCommand):
             "generated in bulk, for benchmarks too.",
         )
 
-    def _customers(self, wanted: int, consultants) -> None:
+    def _customers(self, wanted: int, consultants, profile) -> None:
         existing = Customer.objects.count()
         if wanted > existing:
-            made = generate_customers(wanted - existing, consultants=consultants, start_number=existing)
+            made = generate_customers(
+                wanted - existing, consultants=consultants, profile=profile, start_number=existing
+            )
             self.stdout.write(f"Generated {made} customers.")
+
+    def _generated_team(self, department) -> list[User]:
+        """The sales team of a generated school: consultant001 .. consultant100 (demo password)."""
+        names = [f"consultant{number:03d}" for number in range(1, GENERATED_CONSULTANTS + 1)]
+        existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+        password = make_password(DEMO_PASSWORD)
+        made = User.objects.bulk_create(
+            User(
+                username=name,
+                display_name=f"顾问{name.removeprefix('consultant')}",
+                department=department,
+                password=password,
+            )
+            for name in names
+            if name not in existing
+        )
+        Role.users.through.objects.bulk_create(
+            Role.users.through(role=Role.objects.get(slug=defaults.SALES), user=user) for user in made
+        )
+        return list(User.objects.filter(username__in=names).order_by("username"))
 
     def _enrollments(self, consultant, reviewer, *, python_class) -> None:
         """Four of the consultant's customers enrolling, one in each state (only once)."""
