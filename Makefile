@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate seed messages clean
+.PHONY: install run test lint migrate seed messages clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "EduCRM needs Python 3.11 or newer"; exit 1; }
@@ -53,6 +53,14 @@ lint: install
 test: install lint
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
+
+# The benchmark (README "Performance"): SIZE=S (10k customers), M (100k) or L (1M). Its data is
+# generated once into var/bench/ and reused; DATABASE_URL=postgres://... runs it on PostgreSQL.
+SIZE ?= S
+bench: install
+	mkdir -p var/bench
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench/bench-$(SIZE).sqlite3} \
+		$(PY) manage.py bench --size $(SIZE) --output var/bench
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .stamp-python .stamp-npm

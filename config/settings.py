@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "enrollment",
     "classroom",
     "reports",
+    "bench",
 ]
 
 MIDDLEWARE = [

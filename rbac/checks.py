@@ -5,7 +5,7 @@ from common.access import access_marker
 from rbac.registry import registry
 
 # The Django admin is for superusers only, who pass every check; it needs no entries.
-SUPERUSER_ONLY_NAMESPACES = {"admin"}
+SUPERUSER_ONLY_NAMESPACES = {"admin", "peer_admin"}
 
 
 def iter_url_patterns(resolver=None, namespace: str = ""):
