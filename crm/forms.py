@@ -98,22 +98,43 @@ class DictItemForm(forms.ModelForm):
         fields = ["kind", "code", "label", "order", "is_active"]
 
 
-def dictionary_choices(kind: str, current: DictItem | None = None):
-    """Active items of one dictionary kind, plus the record's current item if it was deactivated."""
-    keep = Q(pk=current.pk) if current is not None else Q(pk__in=[])
+def dictionary_choices(kind: str, current: int | None = None):
+    """Active items of one dictionary kind, plus the record's current item (its id) if it was
+    deactivated."""
+    keep = Q(pk=current) if current is not None else Q(pk__in=[])
     return DictItem.objects.filter(Q(kind=kind, is_active=True) | keep).order_by("order", "id")
 
 
 class DictionaryFieldsMixin:
-    """Limit each dictionary foreign key of a model form to its kind's active items."""
+    """Limit each dictionary foreign key of a model form to its kind's active items. The options
+    shown come from one query for all the form's kinds (a query per select otherwise); a posted
+    value is still checked against its own field's queryset."""
 
     dictionary_fields: dict[str, str] = {}
 
     def limit_dictionary_fields(self) -> None:
-        for name, kind in self.dictionary_fields.items():
-            if name in self.fields:
-                current = getattr(self.instance, name, None) if self.instance.pk else None
-                self.fields[name].queryset = dictionary_choices(kind, current)
+        kinds = {name: kind for name, kind in self.dictionary_fields.items() if name in self.fields}
+        current = {
+            name: getattr(self.instance, self.instance._meta.get_field(name).attname)
+            if self.instance.pk
+            else None
+            for name in kinds
+        }
+        items = list(
+            DictItem.objects.filter(
+                Q(kind__in=set(kinds.values()), is_active=True)
+                | Q(pk__in=[pk for pk in current.values() if pk])
+            ).order_by("order", "id")
+        )
+        for name, kind in kinds.items():
+            field = self.fields[name]
+            field.queryset = dictionary_choices(kind, current[name])
+            options = [
+                (item.pk, field.label_from_instance(item))
+                for item in items
+                if (item.kind == kind and item.is_active) or item.pk == current[name]
+            ]
+            field.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + options
 
 
 class ReferrerField(forms.ModelChoiceField):

@@ -232,6 +232,12 @@ def customers_editable_by(user) -> QuerySet[Customer]:
     return customers_visible_to(user)
 
 
+def is_editable_by(user, customer: Customer) -> bool:
+    """`customers_editable_by` for a customer already read through `customers_visible_to`,
+    without another query."""
+    return data_scope_for(user) != Role.DataScope.OWN or customer.consultant_id == user.pk
+
+
 # --- The customer's timeline ------------------------------------------------------------------
 TIMELINE_LIMIT = 100
 # Ownership and follow-up dates have their own entries; the change list shows the rest.

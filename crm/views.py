@@ -362,7 +362,7 @@ def customer_detail(request, pk: int):
     user = request.user
     full = selectors.shows_full_contacts(user, customer, may_see_all=_may_see_all_contacts(request))
     owned_in_scope = customer.consultant_id is not None
-    editable = selectors.customers_editable_by(user).filter(pk=pk).exists()
+    editable = selectors.is_editable_by(user, customer)
     if customer.in_pool:
         request.rbac.lead_from("crm.customer_pool")
     elif customer.consultant_id != user.pk:

@@ -53,7 +53,7 @@ class EnrollmentApplyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("id_number", "gender", "birthday", "emergency_contact", "emergency_phone", "address"):
             self.fields[name].required = True
-        self.fields["gender"].queryset = dictionary_choices(DictItem.Kind.GENDER, self.instance.gender)
+        self.fields["gender"].queryset = dictionary_choices(DictItem.Kind.GENDER, self.instance.gender_id)
         if self.instance.emergency_phone and not self.is_bound:
             self.initial["emergency_phone"] = format_phone(self.instance.emergency_phone)
 

@@ -1,15 +1,30 @@
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Department, User
-from rbac.models import PermissionEntry, Role
+from rbac.models import Role
+
+SCOPE_RANK = {Role.DataScope.OWN: 0, Role.DataScope.DEPARTMENT: 1, Role.DataScope.ALL: 2}
+
+
+def _roles_of(user) -> tuple[frozenset[str], str]:
+    """(codenames, widest data scope) of the user's roles, read in one query and remembered on the
+    user object, which lives for one request: a role change applies on the user's next request."""
+    cached = getattr(user, "_educrm_roles", None)
+    if cached is None:
+        rows = list(Role.objects.filter(users=user).values_list("data_scope", "permissions__codename"))
+        cached = (
+            frozenset(codename for _scope, codename in rows if codename),
+            max((scope for scope, _codename in rows), key=SCOPE_RANK.__getitem__, default=Role.DataScope.OWN),
+        )
+        user._educrm_roles = cached
+    return cached
 
 
 def codenames_for(user) -> frozenset[str]:
-    """The codenames the user's roles hold right now (one query; never cached across requests,
-    so a role change applies on the user's next request)."""
+    """The codenames the user's roles hold right now."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    return frozenset(PermissionEntry.objects.filter(roles__users=user).values_list("codename", flat=True))
+    return _roles_of(user)[0]
 
 
 def roles_for_list() -> QuerySet[Role]:
@@ -41,22 +56,13 @@ def users_for_list(user) -> QuerySet[User]:
     )
 
 
-SCOPE_RANK = {Role.DataScope.OWN: 0, Role.DataScope.DEPARTMENT: 1, Role.DataScope.ALL: 2}
-
-
 def data_scope_for(user) -> str:
-    """The widest data scope among the user's roles (superusers: everything). Remembered on the
-    user object, which lives for one request, so role changes still apply on the next request."""
+    """The widest data scope among the user's roles (superusers: everything)."""
     if not user.is_authenticated:
         return Role.DataScope.OWN
     if user.is_superuser:
         return Role.DataScope.ALL
-    cached = getattr(user, "_educrm_data_scope", None)
-    if cached is None:
-        scopes = Role.objects.filter(users=user).values_list("data_scope", flat=True)
-        cached = max(scopes, key=SCOPE_RANK.__getitem__, default=Role.DataScope.OWN)
-        user._educrm_data_scope = cached
-    return cached
+    return _roles_of(user)[1]
 
 
 def users_holding(codename: str) -> QuerySet[User]:

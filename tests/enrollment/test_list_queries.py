@@ -54,7 +54,7 @@ def enrollments(world, count: int, *, start: int) -> None:
     )
 
 
-EXPECTED_LIST = 6
+EXPECTED_LIST = 5
 EXPECTED_QUEUE = 5
 EXPECTED_PAYMENTS = 6
 

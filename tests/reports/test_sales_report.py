@@ -879,11 +879,11 @@ def test_export_neutralises_names_a_spreadsheet_would_run(book, as_admin):
 
 
 # --- Query counts ---------------------------------------------------------------------------------
-# Session, user, permissions, data scope (4); the scope's consultant ids and rows (2); the
+# Session, user, the roles' permissions and data scope (3); the scope's consultant ids and rows (2); the
 # consultants table (7); sales (1); funnel (2); sources (4); classes (3); unread notifications (1);
 # the filter's teams, consultants and campuses (3).
-REPORT_QUERIES = 27
-EXPORT_QUERIES = 23  # the same report without the page around it
+REPORT_QUERIES = 26
+EXPORT_QUERIES = 22  # the same report without the page around it
 
 _serial = iter(range(1, 10**6))
 

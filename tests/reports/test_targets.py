@@ -481,7 +481,7 @@ def test_one_target_per_consultant_and_month(world):
 
 
 # Session, user, roles and permissions, then the consultants and the month's targets.
-TARGETS_PAGE_QUERIES = 7
+TARGETS_PAGE_QUERIES = 6
 
 
 def test_the_page_runs_the_same_queries_for_a_bigger_team(world, as_manager, django_assert_num_queries):
