@@ -207,11 +207,14 @@ def seed_sales_history(
     for enrollment in enrollments:
         signed_on = timezone.localtime(signings[enrollment.customer_id]).date()
         tuition_on = signed_on + timedelta(days=rng.randint(2, 10))
-        # The deposit at signing, the rest of the fee in three monthly instalments.
-        instalment = ((enrollment.price - DEPOSIT) / INSTALMENTS).quantize(Decimal("0.01"))
+        # The deposit at signing, the rest of the fee in three monthly instalments (the last one
+        # takes the cents the division leaves, so they add up to the price).
+        rest = enrollment.price - DEPOSIT
+        instalment = (rest / INSTALMENTS).quantize(Decimal("0.01"))
+        amounts = [instalment] * (INSTALMENTS - 1) + [rest - instalment * (INSTALMENTS - 1)]
         plan = [(Payment.Kind.DEPOSIT, DEPOSIT, signed_on)] + [
-            (Payment.Kind.TUITION, instalment, tuition_on + timedelta(days=30 * month))
-            for month in range(INSTALMENTS)
+            (Payment.Kind.TUITION, amount, tuition_on + timedelta(days=30 * month))
+            for month, amount in enumerate(amounts)
         ]
         if rng.random() < 0.08:
             plan.append((Payment.Kind.REFUND, DEPOSIT, tuition_on + timedelta(days=20)))

@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 import config.settings as project_settings
@@ -122,6 +123,13 @@ def test_seeddemo_is_idempotent():
     assert (first["lessons"], first["records"], first["questions"], first["answers"]) == (9, 194, 3, 2)
     assert first["graded"] > 0 and first["homework"] > 0
     assert first["payments"] > 20 and first["targets"] == 6
+    # A fully paid enrollment's deposit and instalments add up to its price, to the cent.
+    paid = Enrollment.objects.annotate(
+        count=Count("payments", filter=Q(payments__kind__in=["deposit", "tuition"])),
+        total=Sum("payments__amount", filter=Q(payments__kind__in=["deposit", "tuition"])),
+    ).filter(count=4)
+    assert paid.exists()
+    assert all(enrollment.total == enrollment.price for enrollment in paid)
     assert first["sources"] == 16
     assert first["classes"] == 5
     assert first["campuses"] == 2
