@@ -116,8 +116,10 @@ def _name_cache() -> dict[str, tuple[str, str]]:
     return {surname + given: name_keys(surname + given) for surname in SURNAMES for given in GIVEN}
 
 
-def _ids(items) -> list:
-    return [item.pk for item in items] or [None]
+def _ids(kind: str, *, optional: bool = False) -> list:
+    """The active dictionary items of `kind`; an optional field is left empty when there are none."""
+    ids = list(DictItem.objects.filter(kind=kind, is_active=True).values_list("pk", flat=True))
+    return ids or ([None] if optional else [])
 
 
 def generate_customers(
@@ -126,9 +128,9 @@ def generate_customers(
     """Write `count` customers spread as `profile` says, with their follow-ups, ownership events,
     interested courses and per-day follow-up counts, in committed batches; returns how many."""
     rng = random.Random(seed + start_number)
-    sources = _ids(DictItem.objects.filter(kind=DictItem.Kind.SOURCE, is_active=True))
-    channels = _ids(DictItem.objects.filter(kind=DictItem.Kind.FOLLOW_UP_CHANNEL, is_active=True))
-    if sources == [None] or channels == [None] or not consultants:
+    sources = _ids(DictItem.Kind.SOURCE)
+    channels = _ids(DictItem.Kind.FOLLOW_UP_CHANNEL)
+    if not sources or not channels or not consultants:
         raise ValueError("The demo needs customer sources, follow-up channels and consultants first.")
     names = _name_cache()
     context = _Context(
@@ -140,9 +142,9 @@ def generate_customers(
         name_list=list(names),
         sources=sources,
         channels=channels,
-        intents=_ids(DictItem.objects.filter(kind=DictItem.Kind.INTENT_LEVEL, is_active=True)),
-        genders=_ids(DictItem.objects.filter(kind=DictItem.Kind.GENDER, is_active=True)),
-        educations=_ids(DictItem.objects.filter(kind=DictItem.Kind.EDUCATION, is_active=True)),
+        intents=_ids(DictItem.Kind.INTENT_LEVEL, optional=True),
+        genders=_ids(DictItem.Kind.GENDER, optional=True),
+        educations=_ids(DictItem.Kind.EDUCATION, optional=True),
         courses=[course.pk for course in Course.objects.filter(is_active=True)],
         consultants=[user.pk for user in consultants],
     )

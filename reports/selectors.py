@@ -99,12 +99,20 @@ def teams_for(consultants: QuerySet[User]) -> QuerySet[Department]:
 
 
 # --- Sections ------------------------------------------------------------------------------------
-def _revenue(payments: QuerySet[Payment]) -> Decimal:
-    return payments.aggregate(total=Sum(NET_AMOUNT))["total"] or ZERO
-
-
 def confirmed_payments(scope: Scope) -> QuerySet[Payment]:
     return Payment.objects.filter(scope.enrollments("enrollment__"), status=Payment.Status.CONFIRMED)
+
+
+def _revenue_by(scope: Scope, month: Month, key: str) -> dict:
+    """The month's net confirmed revenue per `key` (a path from the payment, e.g. the
+    enrollment's consultant): one grouped query."""
+    return dict(
+        confirmed_payments(scope)
+        .filter(_in(month, "paid_at", dates=True))
+        .values_list(key)
+        .annotate(total=Sum(NET_AMOUNT))
+        .values_list(key, "total")
+    )
 
 
 def _in(month: Month, field_name: str, *, dates: bool = False) -> Q:
@@ -141,12 +149,7 @@ def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
         .values("customer__source_id")
         .annotate(count=Count("pk"))
     )
-    revenue = (
-        confirmed_payments(scope)
-        .filter(_in(month, "paid_at", dates=True))
-        .values("enrollment__customer__source_id")
-        .annotate(total=Sum(NET_AMOUNT))
-    )
+    revenue = _revenue_by(scope, month, "enrollment__customer__source_id")
     rows: dict[int, SourceRow] = {}
     labels = dict(DictItem.objects.filter(kind=DictItem.Kind.SOURCE).values_list("pk", "label"))
 
@@ -158,8 +161,8 @@ def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
         row(item["source_id"]).leads_signed = item["signed"]
     for item in signed:
         row(item["customer__source_id"]).signed = item["count"]
-    for item in revenue:
-        row(item["enrollment__customer__source_id"]).revenue = item["total"] or ZERO
+    for source_id, total in revenue.items():
+        row(source_id).revenue = total or ZERO
     return sorted(rows.values(), key=lambda r: (-r.leads, -r.signed, r.source))
 
 
@@ -239,13 +242,7 @@ def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> 
     new_leads = _count_by(
         Customer.objects.live().filter(_in(month, "created_at"), consultant_id__in=ids), "consultant_id"
     )
-    revenue = dict(
-        confirmed_payments(scope)
-        .filter(_in(month, "paid_at", dates=True))
-        .values_list("enrollment__consultant_id")
-        .annotate(total=Sum(NET_AMOUNT))
-        .values_list("enrollment__consultant_id", "total")
-    )
+    revenue = _revenue_by(scope, month, "enrollment__consultant_id")
     signings = (
         OwnershipEvent.objects.filter(
             _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=ids, customer__is_deleted=False
@@ -288,13 +285,7 @@ def class_enrollment(scope: Scope, month: Month) -> list[ClassRow]:
     """Per class (active, or with money this month): approved enrollments against capacity,
     the waitlist (enrolled while full and not approved yet) and this month's revenue. Three
     grouped queries: a subquery per class read the month's payments once for every class."""
-    revenue = dict(
-        confirmed_payments(scope)
-        .filter(_in(month, "paid_at", dates=True))
-        .values_list("enrollment__class_list_id")
-        .annotate(total=Sum(NET_AMOUNT))
-        .values_list("enrollment__class_list_id", "total")
-    )
+    revenue = _revenue_by(scope, month, "enrollment__class_list_id")
     classes = ClassList.objects.filter(Q(is_active=True) | Q(pk__in=list(revenue))).select_related(
         "course", "campus"
     )

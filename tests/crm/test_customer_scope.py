@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import Notification
+from crm import selectors
 from crm.models import Customer, FollowUp, OwnershipEvent
 from rbac.models import PermissionEntry, Role
 from tests.conftest import make_client
@@ -235,3 +236,14 @@ def test_a_consultant_may_view_and_claim_a_pool_customer_but_not_edit_or_delete_
         False,
         True,
     )
+
+
+@pytest.mark.parametrize("role", ["sales", "sales2", "manager", "admin", "finance"])
+def test_the_editable_check_for_one_customer_agrees_with_the_editable_list(world, role):
+    """The customer page decides "editable" without a query; it must say what the list says."""
+    user = world.users[role]
+    editable = set(selectors.customers_editable_by(user).values_list("pk", flat=True))
+    visible = list(selectors.customers_visible_to(user))
+    assert visible
+    for customer in visible:
+        assert selectors.is_editable_by(user, customer) == (customer.pk in editable), customer

@@ -42,7 +42,6 @@ teacher) has 吴同学 (the world's student) and 郑同学; class B (teacher2) h
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -64,6 +63,7 @@ from rbac.models import Role
 from reports.models import Target
 from tests.classroom import conftest as classroom_conftest
 from tests.conftest import make_client
+from tests.reports.conftest import pay
 
 # The classroom tests' fixture (class A and B with their students, teachers and lesson 1).
 classroom = classroom_conftest.classroom
@@ -190,18 +190,6 @@ def enroll(customer_: Customer, class_list: ClassList, consultant: User, status=
         status=status,
         link_expires_at=NOW + datetime.timedelta(days=7),
         submitted_at=NOW if status != Enrollment.Status.OPEN else None,
-    )
-
-
-def pay(enrollment, kind, amount, paid_at, status=Payment.Status.CONFIRMED):
-    return Payment.objects.create(
-        enrollment=enrollment,
-        kind=kind,
-        amount=Decimal(amount),
-        paid_at=paid_at,
-        consultant=enrollment.consultant,
-        status=status,
-        request_key=uuid.uuid4(),
     )
 
 
