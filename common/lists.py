@@ -1,9 +1,12 @@
-"""Helpers every list page uses: a FilterSet over an already scoped queryset, a page-size choice
-and one paginator COUNT."""
+"""Helpers every list page uses: a FilterSet over an already scoped queryset, a page-size choice,
+one paginator COUNT, and row links reversed once a page."""
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.http import urlencode
 
 
@@ -49,3 +52,27 @@ def filtered_page(request: HttpRequest, filterset) -> dict:
 def simple_page(request: HttpRequest, queryset):
     """One page of an unfiltered list (for example a user's own notifications)."""
     return Paginator(queryset, page_size_from(request)).get_page(request.GET.get("page"))
+
+
+# An id no row has, reversed once and then replaced by each row's own.
+_ROW_ID_MARK = 987654321987654321
+
+
+def row_url(url_name: str) -> Callable[[int], str]:
+    """`row_url("crm:customer-detail")(42)` is `reverse("crm:customer-detail", args=[42])`.
+
+    A list page links every row to a few pages; reversing each link per row costs more than the
+    rest of the row. This reverses once and formats each id into the result."""
+    mark = str(_ROW_ID_MARK)
+    prefix, found, suffix = reverse(url_name, args=[_ROW_ID_MARK]).partition(mark)
+    if not found or mark in suffix:
+        raise ValueError(f"{url_name} does not take the row's id as its one argument")
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def attach_row_urls(rows, **url_names: str) -> None:
+    """Give each row a `urls` dict: `attach_row_urls(page, detail="crm:customer-detail")` lets the
+    template write `{{ row.urls.detail }}`."""
+    builders = {key: row_url(name) for key, name in url_names.items()}
+    for row in rows:
+        row.urls = {key: build(row.pk) for key, build in builders.items()}

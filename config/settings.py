@@ -102,6 +102,9 @@ TEMPLATES = [
     },
 ]
 
+# Plain widgets (inputs, selects, textareas) are written in Python rather than one template each.
+FORM_RENDERER = "common.renderers.PythonWidgetsRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 # SQLite is the embedded default; PostgreSQL via DATABASE_URL for production and scale-out.
 DATABASES = {

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.lists import filtered_page, simple_page
+from common.lists import attach_row_urls, filtered_page, simple_page
 from common.views import form_page, list_page, set_active_and_redirect, setup_form_page
 from crm import exports, selectors, services, tasks
 from crm.filters import CampusFilter, ClassListFilter, CourseFilter, CustomerFilter, DictItemFilter
@@ -174,10 +174,18 @@ def _may_see_all_contacts(request) -> bool:
     return request.rbac.holds("crm.customer_contacts_all")
 
 
+CUSTOMER_ROW_URLS = {
+    "detail": "crm:customer-detail",
+    "claim": "crm:customer-claim",
+    "update": "crm:customer-update",
+    "delete": "crm:customer-delete",
+}
+
+
 def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
     filterset = CustomerFilter(
         request.GET,
-        queryset=selectors.customers_for_list(queryset),
+        queryset=selectors.customer_rows_for_list(queryset),
         consultants=selectors.consultants_for(request.user),
         omit=omit,
     )
@@ -185,6 +193,7 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
     selectors.attach_contacts(
         context["object_list"], request.user, may_see_all=_may_see_all_contacts(request)
     )
+    attach_row_urls(context["object_list"], **CUSTOMER_ROW_URLS)
     context.update(
         title=title,
         list_kind=list_kind,
@@ -241,9 +250,9 @@ def customer_list(request):
 
 
 def customer_trash(request):
-    queryset = selectors.customers_for_list(selectors.customers_deleted_visible_to(request.user)).order_by(
-        "-deleted_at", "-id"
-    )
+    queryset = selectors.customer_rows_for_list(
+        selectors.customers_deleted_visible_to(request.user)
+    ).order_by("-deleted_at", "-id")
     page = simple_page(request, queryset)
     selectors.attach_contacts(page.object_list, request.user, may_see_all=_may_see_all_contacts(request))
     return render(request, "crm/customer_trash.html", {"page_obj": page, "object_list": page.object_list})
