@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from functools import cached_property
 
 import django_filters
 from django import forms
@@ -150,6 +151,7 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, consultants=None, omit: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.consultants = consultants if consultants is not None else User.objects.none()
         filters = self.filters
         filters["source"].queryset = DictItem.objects.filter(kind=DictItem.Kind.SOURCE).order_by(
             "order", "id"
@@ -160,12 +162,24 @@ class CustomerFilter(django_filters.FilterSet):
         for name in omit:
             filters.pop(name)
 
+    @cached_property
+    def consultant_list(self) -> list[User]:
+        """The consultants the page offers, read once: the filter's choices and the batch
+        transfer's list are the same (a select renders its choices with a query of its own)."""
+        return list(self.consultants)
+
     @property
     def form(self):
         form = super().form
         if not getattr(form, "_educrm_styled", False):
             for field in form.fields.values():
                 style_widget(field.widget)
+            consultant = form.fields.get("consultant")
+            if consultant is not None:
+                consultant.widget.choices = [
+                    ("", consultant.empty_label),
+                    *((user.pk, str(user)) for user in self.consultant_list),
+                ]
             form._educrm_styled = True
         return form
 

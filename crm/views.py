@@ -200,9 +200,7 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
         filtered_import=_filtered_import(request, filterset),
         batch_actions=_batch_actions(request, list_kind),
         can_export=request.rbac.holds(f"crm.customer_export_{list_kind}"),
-        consultants=selectors.consultants_for(request.user)
-        if request.rbac.allows("crm:customer-transfer")
-        else (),
+        consultants=filterset.consultant_list if request.rbac.allows("crm:customer-transfer") else (),
     )
     return render(request, "crm/customer_list.html", context)
 

@@ -790,3 +790,17 @@ def test_customer_detail_leads_back_to_the_list_it_belongs_to(world, client_for,
     assert labels == ["Sales", crumb]
     menu = response.context["rbac"].menu
     assert [item.label for section in menu for item in section.items if item.active] == [crumb]
+
+
+def test_the_consultant_filter_and_transfer_list_offer_the_same_consultants(world, as_manager):
+    response = as_manager.get(reverse("crm:customer-list"), {"consultant": world.sales.pk})
+    html = response.content.decode()
+    selected = f'<option value="{world.sales.pk}" selected>{world.sales}</option>'
+    assert selected in html
+    consultants = response.context["consultants"]
+    assert world.sales in consultants
+    for consultant in consultants:
+        assert (
+            f'<option value="{consultant.pk}"'
+            in html.split('name="consultant"', 1)[1].split("</select>", 1)[0]
+        )
