@@ -56,10 +56,12 @@ test: install lint
 
 # The benchmark (README "Performance"): SIZE=S (10k customers), M (100k) or L (1M). Its data is
 # generated once into var/bench/ and reused; DATABASE_URL=postgres://... runs it on PostgreSQL.
+# Connections are kept as in production (DATABASE_CONN_MAX_AGE, README "Configuration").
 SIZE ?= S
 bench: install
 	mkdir -p var/bench
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench/bench-$(SIZE).sqlite3} \
+	DATABASE_CONN_MAX_AGE=$${DATABASE_CONN_MAX_AGE:-60} \
 		$(PY) manage.py bench --size $(SIZE) --output var/bench
 
 clean:

@@ -301,15 +301,22 @@ class Customer(models.Model):
             ),
             models.Index(fields=["consultant", "last_follow_up_at"], name="customer_stale_idx"),
             models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="customer_deleted_idx"),
-            models.Index(fields=["name"], name="customer_name_idx"),
+            # Name searches are prefixes (张, zhang, zs). PostgreSQL answers LIKE 'x%' from a
+            # b-tree only with the pattern operator class, whatever the database's collation;
+            # SQLite ignores operator classes and searches a code-point range (common.filters).
+            models.Index(fields=["name"], name="customer_name_idx", opclasses=["varchar_pattern_ops"]),
             # The reports: a month's new leads are a range of entry times, and everything the
             # report reads of them is in the index, so a month of 40,000 leads touches no row.
             models.Index(
                 fields=["created_at", "is_deleted", "consultant", "source", "status", "last_follow_up_at"],
                 name="customer_created_idx",
             ),
-            models.Index(fields=["name_pinyin"], name="customer_pinyin_idx"),
-            models.Index(fields=["name_initials"], name="customer_initials_idx"),
+            models.Index(
+                fields=["name_pinyin"], name="customer_pinyin_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_initials"], name="customer_initials_idx", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["wechat"], name="customer_wechat_idx"),
             # Lookups by phone and QQ: the partial unique indexes above serve only queries that
             # repeat their conditions, which a search's OR of several keys does not.
