@@ -3,15 +3,21 @@ request), the menu and the template filter, so all three always agree."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
 from rbac.registry import ANY, Entry, registry
 from rbac.selectors import codenames_for
+
+# How long a built menu is kept; its key changes with the roles, the page and the language.
+MENU_SECONDS = 3600
 
 
 def entry_passes(entry: Entry, request: HttpRequest, url_kwargs: dict) -> bool:
@@ -98,9 +104,31 @@ class RequestAccess:
         return entries[0] if entries else None
 
     @cached_property
-    def menu(self) -> list[MenuSection]:
+    def active_codes(self) -> frozenset[str]:
         current = self.current_entry
-        active_codes = {current.codename, self.menu_parent or current.parent} if current else set()
+        return frozenset({current.codename, self.menu_parent or current.parent} if current else ())
+
+    @cached_property
+    def menu_key(self) -> str:
+        """Everything the sidebar depends on, as a cache key: the same roles on the same page in
+        the same language get the same menu, so it is built and rendered once per process."""
+        match = getattr(self.request, "resolver_match", None)
+        parts = (
+            get_language(),
+            match.view_name if match else "",
+            str(self.is_superuser),
+            *sorted(self.active_codes - {None}),
+            "|",
+            *sorted(self.codenames),
+        )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    @cached_property
+    def menu(self) -> list[MenuSection]:
+        return cache.get_or_set(f"menu:{self.menu_key}", self._build_menu, MENU_SECONDS)
+
+    def _build_menu(self) -> list[MenuSection]:
+        active_codes = self.active_codes
         sections = []
         for group in registry.groups():
             items = []

@@ -114,6 +114,36 @@ def test_granting_a_permission_applies_on_the_next_request(world, as_sales):
     assert as_sales.get(url).status_code == 200
 
 
+def menu_links(response) -> set[str]:
+    sidebar = response.content.decode().split('data-testid="sidebar"', 1)[1].split("</nav>", 1)[0]
+    return set(re.findall(r'data-menu-item="([^"]+)"', sidebar))
+
+
+def test_the_kept_menu_follows_a_permission_taken_away(world, as_sales):
+    home = reverse("home")
+    assert "crm.course_list" in menu_links(as_sales.get(home))
+    world.roles[SALES].permissions.remove(PermissionEntry.objects.get(codename="crm.course_list"))
+    assert "crm.course_list" not in menu_links(as_sales.get(home))
+
+
+def test_the_kept_menu_is_each_roles_own_and_marks_the_current_page(world, as_sales, as_teacher):
+    assert menu_links(as_sales.get(reverse("home"))) != menu_links(as_teacher.get(reverse("home")))
+    page = as_sales.get(reverse("crm:customer-pool")).content.decode()
+    assert 'data-menu-item="crm.customer_pool" aria-current="page"' in page
+    page = as_sales.get(reverse("crm:customer-mine")).content.decode()
+    assert 'data-menu-item="crm.customer_mine" aria-current="page"' in page
+    assert 'data-menu-item="crm.customer_pool" aria-current="page"' not in page
+
+
+def test_the_kept_menu_speaks_the_users_language(world):
+    def sidebar(language: str) -> str:
+        page = make_client(world.sales, language=language).get(reverse("home")).content.decode()
+        return page.split('data-testid="sidebar"', 1)[1].split("</nav>", 1)[0]
+
+    assert "公户" in sidebar("zh-hans") and "Public pool" not in sidebar("zh-hans")
+    assert "Public pool" in sidebar("en")
+
+
 def test_a_deactivated_user_is_signed_out_on_the_next_request(world, as_sales):
     url = reverse("crm:course-list")
     assert as_sales.get(url).status_code == 200
