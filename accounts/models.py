@@ -37,6 +37,9 @@ class User(AbstractUser):
         help_text=_("Registered on the sign-up page; inactive until an administrator approves."),
     )
 
+    # What __str__ reads: lists of many users (consultants to choose from) load only these.
+    NAME_FIELDS = ("username", "display_name", "first_name", "last_name")
+
     class Meta:
         ordering = ["username"]
         verbose_name = _("user")

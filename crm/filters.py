@@ -166,7 +166,7 @@ class CustomerFilter(django_filters.FilterSet):
     def consultant_list(self) -> list[User]:
         """The consultants the page offers, read once: the filter's choices and the batch
         transfer's list are the same (a select renders its choices with a query of its own)."""
-        return list(self.consultants)
+        return list(self.consultants.select_related(None).only(*User.NAME_FIELDS))
 
     @property
     def form(self):

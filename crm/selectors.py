@@ -160,10 +160,7 @@ LIST_ROW_FIELDS = (
     "deleted_at",
     "gender__label",
     "source__label",
-    "consultant__username",
-    "consultant__first_name",
-    "consultant__last_name",
-    "consultant__display_name",
+    *(f"consultant__{field}" for field in User.NAME_FIELDS),
 )
 
 
