@@ -8,7 +8,7 @@ template engine. tests/test_renderers.py compares its output with Django's for e
 """
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 WIDGETS = "django/forms/widgets/"
@@ -59,11 +59,10 @@ def render_input(widget: dict) -> SafeString:
 
 
 def render_option(option: dict) -> str:
-    return format_html(
-        '<option value="{}"{}>{}</option>',
-        str(option["value"]),
-        mark_safe(attributes(option["attrs"])),
-        option["label"],
+    # A select can offer a hundred consultants: plain f-strings, without format_html's overhead.
+    value = escape(f"{option['value']}")
+    return (
+        f'<option value="{value}"{attributes(option["attrs"])}>{conditional_escape(option["label"])}</option>'
     )
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from common.renderers import PYTHON_WIDGETS, PythonWidgetsRenderer
 
@@ -37,6 +37,7 @@ WIDGETS = [
     (forms.Select(choices=[("Group <1>", [("a", "A"), ("b", "B")]), ("c", "C")]), "pick", "b"),
     (forms.SelectMultiple(choices=[("a", "A"), ("b", "B"), ("c", "C")]), "many", ["a", "c"]),
     (forms.NullBooleanSelect(), "flag", True),
+    (forms.Select(choices=[("a", mark_safe("<b>A</b>")), ('"q"', "'quoted'")]), "pick", '"q"'),
 ]
 
 
