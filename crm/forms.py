@@ -294,6 +294,25 @@ class TransferForm(forms.Form):
         self.fields["to"].queryset = consultants
 
 
+class BatchTransferChoiceForm(forms.Form):
+    """The batch bar's "transfer to" select, listing the consultants the page has read (a widget
+    renders a hundred options faster than a template loop). The batch view checks the choice."""
+
+    to = forms.ChoiceField(label=_("New consultant"), required=False)
+
+    def __init__(self, *args, consultants, **kwargs):
+        super().__init__(*args, auto_id=False, **kwargs)
+        field = self.fields["to"]
+        field.choices = [("", _("Transfer to…")), *((user.pk, str(user)) for user in consultants)]
+        field.widget.attrs.update(
+            {
+                "class": "form-select form-select-sm w-auto",
+                "aria-label": _("New consultant"),
+                "data-testid": "batch-transfer-to",
+            }
+        )
+
+
 class ReleaseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 

@@ -18,6 +18,7 @@ from crm import exports, selectors, services, tasks
 from crm.filters import CampusFilter, ClassListFilter, CourseFilter, CustomerFilter, DictItemFilter
 from crm.forms import (
     AllocationWeightsForm,
+    BatchTransferChoiceForm,
     CampusForm,
     ClassListForm,
     CourseForm,
@@ -202,6 +203,8 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
         can_export=request.rbac.holds(f"crm.customer_export_{list_kind}"),
         consultants=filterset.consultant_list if request.rbac.allows("crm:customer-transfer") else (),
     )
+    if "transfer" in context["batch_actions"]:
+        context["transfer_choice"] = BatchTransferChoiceForm(consultants=context["consultants"])
     return render(request, "crm/customer_list.html", context)
 
 
