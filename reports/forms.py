@@ -28,28 +28,57 @@ class MonthField(forms.CharField):
         return month
 
 
-class ConsultantChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return str(user)
+class ObjectChoiceField(forms.ChoiceField):
+    """A choice among objects the view has already read: showing and checking it asks the
+    database nothing. Cleans to the object; a value that is not one of them is refused with
+    the message of Django's ModelChoiceField."""
+
+    default_error_messages = {
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    }
+
+    def __init__(self, *, empty_label, **kwargs):
+        super().__init__(**kwargs)
+        self.empty_label = empty_label
+        self.objects: list = []
+        self._by_value: dict[str, object] = {}
+
+    def set_objects(self, objects) -> None:
+        self.objects = list(objects)
+        self._by_value = {str(item.pk): item for item in self.objects}
+        self.choices = [("", self.empty_label), *((str(item.pk), str(item)) for item in self.objects)]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self._by_value[str(value)]
+        except KeyError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+    def validate(self, value):
+        # Only the required check: to_python already refused anything that is not a choice.
+        forms.Field.validate(self, value)
 
 
 class ReportFilterForm(forms.Form):
     """Month and scope of the sales report. The choices offered are exactly what the user may
-    see, so a team, consultant or campus edited into the URL is refused, never widened."""
+    see, so a team, consultant or campus edited into the URL is refused, never widened. The view
+    passes the consultants (read once for the scope too) and their teams; the campuses are one
+    query here."""
 
     month = MonthField(label=_("Month"), required=False)
-    team = forms.ModelChoiceField(Department.objects.none(), label=_("Team"), required=False)
-    consultant = ConsultantChoiceField(User.objects.none(), label=_("Consultant"), required=False)
-    campus = forms.ModelChoiceField(Campus.objects.none(), label=_("Campus"), required=False)
+    team = ObjectChoiceField(label=_("Team"), required=False, empty_label=_("All my teams"))
+    consultant = ObjectChoiceField(label=_("Consultant"), required=False, empty_label=_("Everyone"))
+    campus = ObjectChoiceField(label=_("Campus"), required=False, empty_label=_("All campuses"))
 
-    def __init__(self, *args, consultants, teams, **kwargs):
+    def __init__(self, *args, consultants: list[User], teams: list[Department], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        self.fields["team"].empty_label = _("All my teams")
-        self.fields["consultant"].queryset = consultants.order_by("username")
-        self.fields["consultant"].empty_label = _("Everyone")
-        self.fields["campus"].queryset = Campus.objects.order_by("name")
-        self.fields["campus"].empty_label = _("All campuses")
+        self.fields["team"].set_objects(teams)
+        self.fields["consultant"].set_objects(consultants)
+        self.fields["campus"].set_objects(Campus.objects.order_by("name"))
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
         self.fields["month"].widget.attrs["class"] = "form-control form-control-sm"

@@ -19,11 +19,29 @@ Definitions (the same on every page and export):
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from typing import NamedTuple
 
-from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
 from accounts.models import Department, User
 from crm.models import Campus, ClassList, Customer, DictItem, FollowUpDay, OwnershipEvent
@@ -43,12 +61,13 @@ TAKEN_ON = (
 )
 # Payments that count as "paid" in the funnel (a refund or a class transfer is not paying).
 PAID_KINDS = (Payment.Kind.DEPOSIT, Payment.Kind.TUITION, Payment.Kind.OTHER)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 # The signed amount of a confirmed payment: refunds subtract, class transfers are left out.
 NET_AMOUNT = Case(
     When(kind=Payment.Kind.REFUND, then=-F("amount")),
     When(kind=Payment.Kind.TRANSFER, then=Value(ZERO)),
     default=F("amount"),
-    output_field=DecimalField(max_digits=14, decimal_places=2),
+    output_field=MONEY,
 )
 
 
@@ -94,25 +113,46 @@ class Scope:
         return q
 
 
-def teams_for(consultants: QuerySet[User]) -> QuerySet[Department]:
-    return Department.objects.filter(pk__in=consultants.values("department_id")).order_by("name")
+def consultants_for_report(user) -> list[User]:
+    """The consultants `user` may report on, with their departments, by username (one query: the
+    filter's choices, the scope and the consultants table all read this list)."""
+    return list(consultants_reported_by(user).select_related("department").order_by("username"))
 
 
-# --- Sections ------------------------------------------------------------------------------------
-def confirmed_payments(scope: Scope) -> QuerySet[Payment]:
-    return Payment.objects.filter(scope.enrollments("enrollment__"), status=Payment.Status.CONFIRMED)
+def teams_of(consultants: list[User]) -> list[Department]:
+    """The departments of `consultants` (read with them), by name."""
+    teams = {user.department_id: user.department for user in consultants if user.department_id}
+    return sorted(teams.values(), key=lambda team: (team.name, team.pk))
 
 
-def _revenue_by(scope: Scope, month: Month, key: str) -> dict:
-    """The month's net confirmed revenue per `key` (a path from the payment, e.g. the
-    enrollment's consultant): one grouped query."""
-    return dict(
-        confirmed_payments(scope)
-        .filter(_in(month, "paid_at", dates=True))
-        .values_list(key)
-        .annotate(total=Sum(NET_AMOUNT))
-        .values_list(key, "total")
-    )
+# --- The month's figures -----------------------------------------------------------------------
+# Every grouped count and sum of the report is one SELECT of a single UNION ALL: each SELECT keeps
+# its own index plan, and the database is asked once instead of once a figure. A row is a Figure:
+# the part it belongs to, its group (a consultant, a source, a class or a day) and up to four
+# counts and a sum of money; columns a part does not use are NULL.
+FIGURE_COLUMNS = ("part", "key", "sub_key", "day", "n1", "n2", "n3", "n4", "amount")
+_COLUMN_FIELDS = {
+    "key": IntegerField(),
+    "sub_key": IntegerField(),
+    "day": DateField(),
+    "n1": IntegerField(),
+    "n2": IntegerField(),
+    "n3": IntegerField(),
+    "n4": IntegerField(),
+    "amount": MONEY,
+}
+
+
+class Figure(NamedTuple):
+    part: str
+    key: int | None
+    sub_key: int | None
+    day: datetime.date | None
+    n1: int | None
+    n2: int | None
+    n3: int | None
+    n4: int | None
+    amount: Decimal | None
 
 
 def _in(month: Month, field_name: str, *, dates: bool = False) -> Q:
@@ -121,6 +161,239 @@ def _in(month: Month, field_name: str, *, dates: bool = False) -> Q:
     return Q(**{f"{field_name}__gte": month.start, f"{field_name}__lt": month.end})
 
 
+class _Null(Value):
+    """A NULL of the column's type: PostgreSQL resolves a column that is an untyped NULL in every
+    SELECT so far as text, which no later number or date matches. A constant, so never grouped by."""
+
+    def __init__(self, column: str):
+        super().__init__(None, output_field=_COLUMN_FIELDS[column])
+
+    def as_sql(self, compiler, connection):
+        return f"CAST(NULL AS {self.output_field.cast_db_type(connection)})", []
+
+
+def _part(name: str, queryset: QuerySet, group: dict[str, str], **figures) -> QuerySet:
+    """One SELECT of the union: `queryset` grouped by `group` (column -> field path; none for one
+    total row) with `figures` (column -> aggregate), every other column NULL."""
+    grouping = {column: F(path) for column, path in group.items()} or {"key": _Null("key")}
+    nulls = {
+        column: _Null(column) for column in _COLUMN_FIELDS if column not in grouping and column not in figures
+    }
+    return (
+        queryset.order_by()
+        .values(**grouping)
+        .annotate(**figures)
+        .annotate(part=Value(name), **nulls)
+        .values_list(*FIGURE_COLUMNS)
+    )
+
+
+def confirmed_payments(scope: Scope) -> QuerySet[Payment]:
+    return Payment.objects.filter(scope.enrollments("enrollment__"), status=Payment.Status.CONFIRMED)
+
+
+def _revenue_by(name: str, key: str) -> Callable[[Scope, Month], QuerySet]:
+    """The part `name`: the month's net confirmed revenue per `key` (a path from the payment,
+    e.g. the enrollment's consultant)."""
+
+    def part(scope: Scope, month: Month) -> QuerySet:
+        payments = confirmed_payments(scope).filter(_in(month, "paid_at", dates=True))
+        return _part(name, payments, {"key": key}, amount=Sum(NET_AMOUNT))
+
+    return part
+
+
+def _leads(scope: Scope, month: Month) -> QuerySet:
+    """The scope's live customers entered in the month, per owner (key) and source (sub_key): how
+    many (n1), how many are signed by now (n2), how many were ever followed up (n3)."""
+    customers = Customer.objects.live().filter(scope.leads(), _in(month, "created_at"))
+    return _part(
+        "leads",
+        customers,
+        {"key": "consultant_id", "sub_key": "source_id"},
+        n1=Count("pk"),
+        n2=Count("pk", filter=Q(status=Customer.Status.SIGNED)),
+        # The follow-up service stamps the customer, so "followed up" needs no join.
+        n3=Count("pk", filter=Q(last_follow_up_at__isnull=False)),
+    )
+
+
+def _new_leads(scope: Scope, month: Month) -> QuerySet:
+    """The live customers entered in the month per consultant of the scope (n1): "leads" without
+    the sources, for the consultants' table on its own (a home page)."""
+    customers = Customer.objects.live().filter(
+        _in(month, "created_at"), consultant_id__in=scope.consultant_ids
+    )
+    return _part("new_leads", customers, {"key": "consultant_id"}, n1=Count("pk"))
+
+
+def _taken_on(scope: Scope, month: Month) -> QuerySet:
+    """Per consultant: the live customers taken on in the month (n1), and how many of them are
+    signed by now (n2)."""
+    events = OwnershipEvent.objects.filter(
+        _in(month, "at"), kind__in=TAKEN_ON, to_user_id__in=scope.consultant_ids, customer__is_deleted=False
+    )
+    return _part(
+        "taken_on",
+        events,
+        {"key": "to_user_id"},
+        n1=Count("customer", distinct=True),
+        n2=Count("customer", distinct=True, filter=Q(customer__status=Customer.Status.SIGNED)),
+    )
+
+
+def _follow_ups(scope: Scope, month: Month) -> QuerySet:
+    days = FollowUpDay.objects.filter(_in(month, "day", dates=True), consultant_id__in=scope.consultant_ids)
+    return _part("follow_ups", days, {"key": "consultant_id"}, n1=Sum("count"))
+
+
+def _links(scope: Scope, month: Month) -> QuerySet:
+    """Enrollment links made in the month, per consultant (n1)."""
+    enrollments = Enrollment.objects.filter(scope.enrollments(), _in(month, "created_at"))
+    return _part("links", enrollments, {"key": "consultant_id"}, n1=Count("pk"))
+
+
+def _revenue_by_day(scope: Scope, month: Month) -> QuerySet:
+    """Net confirmed revenue per day paid over the 13 months to this one (at most 396 rows, read in
+    the order of the payments' date index), added up into months by sales_amount."""
+    payments = Payment.objects.filter(
+        status=Payment.Status.CONFIRMED,
+        paid_at__gte=month.shift(-12).first_day,
+        paid_at__lt=month.next_first_day,
+    )
+    if within := scope.enrollments():
+        # An IN over the scope's enrollments rather than a join: SQLite reads their ids once from
+        # an index instead of an enrollment row for each of 13 months of payments.
+        payments = payments.filter(enrollment__in=Enrollment.objects.filter(within).values("pk"))
+    return _part("revenue_by_day", payments, {"day": "paid_at"}, amount=Sum(NET_AMOUNT))
+
+
+def _funnel_enrollments(scope: Scope, month: Month) -> QuerySet:
+    """How many of the month's new leads have a link (n1), a submitted form (n2), an approved
+    enrollment (n3) and a confirmed payment of their own (n4). With a campus, only enrollments
+    into that campus's classes count.
+
+    Counted from the enrollments of the month's leads rather than with a subquery per lead: at a
+    million customers that is one index range of the leads and a join, where a subquery per lead
+    and step made SQLite probe the enrollments four times a lead."""
+    enrollments = Enrollment.objects.filter(
+        customer__is_deleted=False,
+        customer__created_at__gte=month.start,
+        customer__created_at__lt=month.end,
+    )
+    if not scope.whole_school:
+        enrollments = enrollments.filter(customer__consultant_id__in=scope.consultant_ids)
+    if scope.campus is not None:
+        enrollments = enrollments.filter(class_list__campus=scope.campus)
+    return _part(
+        "funnel",
+        enrollments,
+        {},
+        n1=Count("customer", distinct=True),
+        n2=Count("customer", distinct=True, filter=Q(submitted_at__isnull=False)),
+        n3=Count("customer", distinct=True, filter=Q(status=Enrollment.Status.APPROVED)),
+        n4=Count(
+            "customer",
+            distinct=True,
+            filter=Q(payments__status=Payment.Status.CONFIRMED, payments__kind__in=PAID_KINDS),
+        ),
+    )
+
+
+PARTS: dict[str, Callable[[Scope, Month], QuerySet]] = {
+    "leads": _leads,
+    "new_leads": _new_leads,
+    "taken_on": _taken_on,
+    "follow_ups": _follow_ups,
+    "links": _links,
+    "revenue_by_consultant": _revenue_by("revenue_by_consultant", "enrollment__consultant_id"),
+    "revenue_by_source": _revenue_by("revenue_by_source", "enrollment__customer__source_id"),
+    "revenue_by_class": _revenue_by("revenue_by_class", "enrollment__class_list_id"),
+    "revenue_by_day": _revenue_by_day,
+    "funnel": _funnel_enrollments,
+}
+# The whole report's parts: "leads" (per owner and source) gives the consultants' new leads too.
+REPORT_PARTS = tuple(name for name in PARTS if name != "new_leads")
+# The parts each section reads when it is asked on its own.
+SOURCE_PARTS = ("leads", "revenue_by_source")
+CONSULTANT_PARTS = ("new_leads", "taken_on", "follow_ups", "links", "revenue_by_consultant")
+CLASS_PARTS = ("revenue_by_class",)
+SALES_PARTS = ("revenue_by_day",)
+FUNNEL_PARTS = ("leads", "funnel")
+
+
+class Signing(NamedTuple):
+    consultant_id: int
+    source_id: int | None
+    at: datetime.datetime
+    claimed_at: datetime.datetime | None
+
+
+def _claimed_before_signing() -> Subquery:
+    """For a signing event: when its consultant last took the customer on before it (a later
+    transfer does not rewrite a past month's figure). One index probe per signing."""
+    return Subquery(
+        OwnershipEvent.objects.filter(
+            customer=OuterRef("customer"),
+            to_user=OuterRef("to_user"),
+            kind__in=TAKEN_ON,
+            at__lte=OuterRef("at"),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+
+
+class MonthData:
+    """What the report's sections are computed from, for one scope and month, each read once when
+    a section first needs it: the `parts` of the month's figures (one UNION ALL query), the
+    month's signings (one query) and the source labels (one query). The whole report shares one;
+    a section asked on its own reads only its parts."""
+
+    def __init__(self, scope: Scope, month: Month, parts: Iterable[str] = REPORT_PARTS):
+        self.scope, self.month, self.parts = scope, month, tuple(parts)
+
+    def query(self) -> QuerySet:
+        """The UNION ALL of the parts (rows of FIGURE_COLUMNS)."""
+        queries = [PARTS[name](self.scope, self.month) for name in self.parts]
+        return queries[0].union(*queries[1:], all=True)
+
+    @cached_property
+    def _figures(self) -> dict[str, list[Figure]]:
+        figures: dict[str, list[Figure]] = {name: [] for name in self.parts}
+        for row in self.query():
+            figure = Figure._make(row)
+            figures[figure.part].append(figure)
+        return figures
+
+    def part(self, name: str) -> list[Figure]:
+        """The rows of the part `name` (a KeyError names a part this MonthData was not asked for)."""
+        return self._figures[name]
+
+    @cached_property
+    def signings(self) -> list[Signing]:
+        """The month's signings in the scope, with the customer's source and when the signing
+        consultant took the customer on."""
+        events = (
+            OwnershipEvent.objects.filter(
+                self.scope.signings(),
+                _in(self.month, "at"),
+                kind=OwnershipEvent.Kind.SIGN,
+                customer__is_deleted=False,
+            )
+            .annotate(claimed_at=_claimed_before_signing())
+            .order_by()
+            .values_list("to_user_id", "customer__source_id", "at", "claimed_at")
+        )
+        return [Signing._make(row) for row in events]
+
+    @cached_property
+    def source_labels(self) -> dict[int, str]:
+        return dict(DictItem.objects.filter(kind=DictItem.Kind.SOURCE).values_list("pk", "label"))
+
+
+# --- Sections ------------------------------------------------------------------------------------
+# Each takes the report's MonthData, or reads what it needs itself when asked alone.
 @dataclass
 class SourceRow:
     source: str
@@ -134,35 +407,24 @@ class SourceRow:
         return self.leads_signed / self.leads if self.leads else None
 
 
-def source_analysis(scope: Scope, month: Month) -> list[SourceRow]:
-    """Per customer source: new leads, signings, conversion and revenue (three grouped queries)."""
-    leads = (
-        Customer.objects.live()
-        .filter(scope.leads(), _in(month, "created_at"))
-        .values("source_id")
-        .annotate(count=Count("pk"), signed=Count("pk", filter=Q(status=Customer.Status.SIGNED)))
-    )
-    signed = (
-        OwnershipEvent.objects.filter(
-            scope.signings(), _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, customer__is_deleted=False
-        )
-        .values("customer__source_id")
-        .annotate(count=Count("pk"))
-    )
-    revenue = _revenue_by(scope, month, "enrollment__customer__source_id")
-    rows: dict[int, SourceRow] = {}
-    labels = dict(DictItem.objects.filter(kind=DictItem.Kind.SOURCE).values_list("pk", "label"))
+def source_analysis(scope: Scope, month: Month, data: MonthData | None = None) -> list[SourceRow]:
+    """Per customer source: new leads, signings, conversion and revenue."""
+    if data is None:
+        data = MonthData(scope, month, SOURCE_PARTS)
+    rows: dict[int | None, SourceRow] = {}
+    labels = data.source_labels
 
-    def row(source_id: int) -> SourceRow:
+    def row(source_id: int | None) -> SourceRow:
         return rows.setdefault(source_id, SourceRow(labels.get(source_id, "—")))
 
-    for item in leads:
-        row(item["source_id"]).leads = item["count"]
-        row(item["source_id"]).leads_signed = item["signed"]
-    for item in signed:
-        row(item["customer__source_id"]).signed = item["count"]
-    for source_id, total in revenue.items():
-        row(source_id).revenue = total or ZERO
+    for figure in data.part("leads"):
+        item = row(figure.sub_key)
+        item.leads += figure.n1
+        item.leads_signed += figure.n2
+    for signing in data.signings:
+        row(signing.source_id).signed += 1
+    for figure in data.part("revenue_by_source"):
+        row(figure.key).revenue = figure.amount or ZERO
     return sorted(rows.values(), key=lambda r: (-r.leads, -r.signed, r.source))
 
 
@@ -194,76 +456,39 @@ class ConsultantRow:
         return float(actual) / float(goal) if goal else None
 
 
-def _count_by(queryset, key: str) -> dict[int, int]:
-    return dict(queryset.values_list(key).annotate(count=Count("pk")).values_list(key, "count"))
-
-
-def _claimed_before_signing() -> Subquery:
-    """For a signing event: when its consultant last took the customer on before it (a later
-    transfer does not rewrite a past month's figure). One index probe per signing."""
-    return Subquery(
-        OwnershipEvent.objects.filter(
-            customer=OuterRef("customer"),
-            to_user=OuterRef("to_user"),
-            kind__in=TAKEN_ON,
-            at__lte=OuterRef("at"),
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
-
-
-def conversion_analysis(scope: Scope, month: Month, consultants: list[User]) -> list[ConsultantRow]:
+def conversion_analysis(
+    scope: Scope, month: Month, consultants: list[User], data: MonthData | None = None
+) -> list[ConsultantRow]:
     """Per consultant: leads taken on, follow-ups, enrollment links, signings, conversion, average
-    days from claim to signing, revenue and this month's targets (seven queries, any team size)."""
-    ids = scope.consultant_ids
+    days from claim to signing, revenue and this month's targets (asked alone: three queries, any
+    team size)."""
+    if data is None:
+        data = MonthData(scope, month, CONSULTANT_PARTS)
     rows = {user.pk: ConsultantRow(user) for user in consultants}
-    taken = {
-        user_id: (count, signed)
-        for user_id, count, signed in OwnershipEvent.objects.filter(
-            _in(month, "at"), kind__in=TAKEN_ON, to_user_id__in=ids, customer__is_deleted=False
-        )
-        .values_list("to_user_id")
-        .annotate(
-            count=Count("customer", distinct=True),
-            signed=Count("customer", distinct=True, filter=Q(customer__status=Customer.Status.SIGNED)),
-        )
-        .values_list("to_user_id", "count", "signed")
-    }
-    follow_ups = dict(
-        FollowUpDay.objects.filter(_in(month, "day", dates=True), consultant_id__in=ids)
-        .values_list("consultant_id")
-        .annotate(total=Sum("count"))
-        .values_list("consultant_id", "total")
-    )
-    links = _count_by(
-        Enrollment.objects.filter(scope.enrollments(), _in(month, "created_at")), "consultant_id"
-    )
-    new_leads = _count_by(
-        Customer.objects.live().filter(_in(month, "created_at"), consultant_id__in=ids), "consultant_id"
-    )
-    revenue = _revenue_by(scope, month, "enrollment__consultant_id")
-    signings = (
-        OwnershipEvent.objects.filter(
-            _in(month, "at"), kind=OwnershipEvent.Kind.SIGN, to_user_id__in=ids, customer__is_deleted=False
-        )
-        .annotate(claimed_at=_claimed_before_signing())
-        .values_list("to_user_id", "at", "claimed_at")
-    )
-    for user_id, row in rows.items():
-        row.taken_on, row.taken_on_signed = taken.get(user_id, (0, 0))
-        row.follow_ups = follow_ups.get(user_id, 0)
-        row.links = links.get(user_id, 0)
-        row.new_leads = new_leads.get(user_id, 0)
-        row.revenue = revenue.get(user_id) or ZERO
-    for user_id, signed_at, claimed_at in signings:
-        row = rows.get(user_id)
+
+    def of(part: str) -> Iterator[tuple[ConsultantRow, Figure]]:
+        for figure in data.part(part):
+            if figure.key in rows:
+                yield rows[figure.key], figure
+
+    for row, figure in of("taken_on"):
+        row.taken_on, row.taken_on_signed = figure.n1, figure.n2
+    for row, figure in of("follow_ups"):
+        row.follow_ups = figure.n1
+    for row, figure in of("links"):
+        row.links = figure.n1
+    for row, figure in of("leads" if "leads" in data.parts else "new_leads"):
+        row.new_leads += figure.n1
+    for row, figure in of("revenue_by_consultant"):
+        row.revenue = figure.amount or ZERO
+    for signing in data.signings:
+        row = rows.get(signing.consultant_id)
         if row is None:
             continue
         row.signed += 1
-        if claimed_at is not None:
-            row.days_to_sign.append((signed_at - claimed_at).total_seconds() / 86400)
-    for target in Target.objects.filter(month=month.first_day, consultant_id__in=ids):
+        if signing.claimed_at is not None:
+            row.days_to_sign.append((signing.at - signing.claimed_at).total_seconds() / 86400)
+    for target in Target.objects.filter(month=month.first_day, consultant_id__in=scope.consultant_ids):
         if target.consultant_id in rows:
             rows[target.consultant_id].target = target
     return sorted(rows.values(), key=lambda r: (-r.signed, -float(r.revenue), r.consultant.username))
@@ -281,28 +506,29 @@ class ClassRow:
         return self.approved / self.class_list.capacity if self.class_list.capacity else 0.0
 
 
-def class_enrollment(scope: Scope, month: Month) -> list[ClassRow]:
+def class_enrollment(scope: Scope, month: Month, data: MonthData | None = None) -> list[ClassRow]:
     """Per class (active, or with money this month): approved enrollments against capacity,
-    the waitlist (enrolled while full and not approved yet) and this month's revenue. Three
-    grouped queries: a subquery per class read the month's payments once for every class."""
-    revenue = _revenue_by(scope, month, "enrollment__class_list_id")
-    classes = ClassList.objects.filter(Q(is_active=True) | Q(pk__in=list(revenue))).select_related(
-        "course", "campus"
-    )
+    the waitlist (enrolled while full and not approved yet) and this month's revenue. The classes
+    and their counts are one grouped query (a subquery per class would read the month's payments
+    once for every class)."""
+    if data is None:
+        data = MonthData(scope, month, CLASS_PARTS)
+    revenue = {figure.key: figure.amount or ZERO for figure in data.part("revenue_by_class")}
+    classes = ClassList.objects.filter(Q(is_active=True) | Q(pk__in=list(revenue)))
     if scope.campus is not None:
         classes = classes.filter(campus=scope.campus)
-    classes = list(classes.order_by("-start_date", "course__name", "semester"))
-    counts = {
-        class_id: (approved, waiting)
-        for class_id, approved, waiting in Enrollment.objects.filter(class_list__in=[c.pk for c in classes])
-        .values_list("class_list_id")
+    classes = (
+        classes.select_related("course", "campus")
         .annotate(
-            approved=Count("pk", filter=Q(status=Enrollment.Status.APPROVED)),
-            waiting=Count("pk", filter=Q(waitlisted=True) & ~Q(status=Enrollment.Status.APPROVED)),
+            approved=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.APPROVED)),
+            waiting=Count(
+                "enrollments",
+                filter=Q(enrollments__waitlisted=True) & ~Q(enrollments__status=Enrollment.Status.APPROVED),
+            ),
         )
-        .values_list("class_list_id", "approved", "waiting")
-    }
-    return [ClassRow(item, *counts.get(item.pk, (0, 0)), revenue.get(item.pk) or ZERO) for item in classes]
+        .order_by("-start_date", "course__name", "semester")
+    )
+    return [ClassRow(item, item.approved, item.waiting, revenue.get(item.pk, ZERO)) for item in classes]
 
 
 @dataclass
@@ -325,27 +551,20 @@ class SalesSummary:
         return self._change(self.month, self.year_ago)
 
 
-def sales_amount(scope: Scope, month: Month) -> SalesSummary:
+def sales_amount(scope: Scope, month: Month, data: MonthData | None = None) -> SalesSummary:
     """Net confirmed revenue of the month, the month before, the same month a year ago and the
-    12 months to this one: one query summing per day paid (at most 396 rows, read in the order
-    of the payments' date index), added up into months here."""
-    months = month.recent(12)
-    first = month.shift(-12)
-    by_day = (
-        confirmed_payments(scope)
-        .filter(paid_at__gte=first.first_day, paid_at__lt=month.next_first_day)
-        .order_by()
-        .values_list("paid_at")
-        .annotate(total=Sum(NET_AMOUNT))
-    )
+    12 months to this one, added up into months from the sums per day paid."""
+    if data is None:
+        data = MonthData(scope, month, SALES_PARTS)
     totals: dict[Month, Decimal] = defaultdict(lambda: ZERO)
-    for day, total in by_day:
-        totals[Month(day.year, day.month)] += total or ZERO
+    for figure in data.part("revenue_by_day"):
+        totals[Month(figure.day.year, figure.day.month)] += figure.amount or ZERO
+    first = month.shift(-12)
     return SalesSummary(
         month=totals[month],
         previous_month=totals[month.shift(-1)],
         year_ago=totals[first],
-        trend=[(item, totals[item]) for item in months],
+        trend=[(item, totals[item]) for item in month.recent(12)],
     )
 
 
@@ -359,42 +578,22 @@ class FunnelStep:
 FUNNEL_STEPS = ("leads", "followed_up", "link_sent", "submitted", "approved", "paid")
 
 
-def funnel(scope: Scope, month: Month) -> dict[str, int]:
-    """The month's new leads and how many of them reached each step since (two queries). With a
-    campus, the enrollment steps count only enrollments into that campus's classes.
-
-    The enrollment steps are counted from the enrollments of the month's leads rather than with
-    a subquery per lead: at a million customers that is one index range of the leads and a join,
-    where a subquery per lead and step made SQLite probe the enrollments four times a lead."""
-    leads = (
-        Customer.objects.live()
-        .filter(scope.leads(), _in(month, "created_at"))
-        .aggregate(
-            leads=Count("pk"),
-            # The follow-up service stamps the customer, so "followed up" needs no join.
-            followed_up=Count("pk", filter=Q(last_follow_up_at__isnull=False)),
-        )
-    )
-    enrollments = Enrollment.objects.filter(
-        customer__is_deleted=False,
-        customer__created_at__gte=month.start,
-        customer__created_at__lt=month.end,
-    )
-    if not scope.whole_school:
-        enrollments = enrollments.filter(customer__consultant_id__in=scope.consultant_ids)
-    if scope.campus is not None:
-        enrollments = enrollments.filter(class_list__campus=scope.campus)
-    steps = enrollments.aggregate(
-        link_sent=Count("customer", distinct=True),
-        submitted=Count("customer", distinct=True, filter=Q(submitted_at__isnull=False)),
-        approved=Count("customer", distinct=True, filter=Q(status=Enrollment.Status.APPROVED)),
-        paid=Count(
-            "customer",
-            distinct=True,
-            filter=Q(payments__status=Payment.Status.CONFIRMED, payments__kind__in=PAID_KINDS),
-        ),
-    )
-    return {**leads, **steps}
+def funnel(scope: Scope, month: Month, data: MonthData | None = None) -> dict[str, int]:
+    """The month's new leads and how many of them reached each step since. With a campus, the
+    enrollment steps count only enrollments into that campus's classes."""
+    if data is None:
+        data = MonthData(scope, month, FUNNEL_PARTS)
+    leads = data.part("leads")
+    # One row of totals; none when the scope has no consultant to count for.
+    (reached,) = data.part("funnel") or [Figure("funnel", None, None, None, 0, 0, 0, 0, None)]
+    return {
+        "leads": sum(figure.n1 for figure in leads),
+        "followed_up": sum(figure.n3 for figure in leads),
+        "link_sent": reached.n1,
+        "submitted": reached.n2,
+        "approved": reached.n3,
+        "paid": reached.n4,
+    }
 
 
 def funnel_steps(counts: dict[str, int], labels: dict[str, str]) -> list[FunnelStep]:

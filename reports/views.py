@@ -41,29 +41,33 @@ def _table_label(table: str) -> str:
     }[table]
 
 
-def _scope_from(request, data: dict, consultants) -> selectors.Scope:
+def _scope_from(request, data: dict, consultants: list) -> tuple[selectors.Scope, list]:
+    """The scope the filters ask for, within `consultants` (those the user may see), and its
+    consultants."""
+    people = consultants
     if data["team"] is not None:
-        consultants = consultants.filter(department=data["team"])
+        people = [user for user in people if user.department_id == data["team"].pk]
     if data["consultant"] is not None:
-        consultants = consultants.filter(pk=data["consultant"].pk)
+        people = [user for user in people if user.pk == data["consultant"].pk]
     narrowed = data["team"] is not None or data["consultant"] is not None
-    return selectors.Scope(
-        consultant_ids=frozenset(consultants.values_list("pk", flat=True)),
+    scope = selectors.Scope(
+        consultant_ids=frozenset(user.pk for user in people),
         whole_school=selectors.reports_whole_school(request.user) and not narrowed,
         campus=data["campus"],
     )
+    return scope, people
 
 
 def sales_report(request):
     """How a month went for the scope the user may see: sources, consultants, classes, money, funnel.
     `?export=<table>` downloads that table as .xlsx."""
-    consultants = selectors.consultants_reported_by(request.user)
+    consultants = selectors.consultants_for_report(request.user)
     # On the first of the month a manager wants last month: that is the default.
     default_month = Month.current().shift(-1)
     form = ReportFilterForm(
         request.GET or None,
         consultants=consultants,
-        teams=selectors.teams_for(consultants),
+        teams=selectors.teams_of(consultants),
         initial={"month": str(default_month)},
     )
     context = {"form": form, "title": _("Monthly sales report"), "report": None}
@@ -72,8 +76,8 @@ def sales_report(request):
         return render(request, "reports/sales_report.html", context)
     filters = form.cleaned_data if form.is_bound else NO_FILTERS
     month = filters["month"] or default_month
-    scope = _scope_from(request, filters, consultants)
-    report = _report(scope, month, consultants)
+    scope, people = _scope_from(request, filters, consultants)
+    report = _report(scope, month, people)
     table = request.GET.get("export")
     if table:
         if table not in exports.TABLES:
@@ -98,13 +102,14 @@ def sales_report(request):
     return render(request, "reports/sales_report.html", context)
 
 
-def _report(scope: selectors.Scope, month: Month, consultants) -> dict:
-    people = list(consultants.filter(pk__in=scope.consultant_ids).select_related("department"))
-    rows = selectors.conversion_analysis(scope, month, people)
-    sales = selectors.sales_amount(scope, month)
-    steps = selectors.funnel_steps(selectors.funnel(scope, month), _funnel_labels())
-    sources = selectors.source_analysis(scope, month)
-    classes = selectors.class_enrollment(scope, month)
+def _report(scope: selectors.Scope, month: Month, people: list) -> dict:
+    # Every section reads the same month's figures: one UNION ALL, the signings, the labels.
+    data = selectors.MonthData(scope, month)
+    rows = selectors.conversion_analysis(scope, month, people, data)
+    sales = selectors.sales_amount(scope, month, data)
+    steps = selectors.funnel_steps(selectors.funnel(scope, month, data), _funnel_labels())
+    sources = selectors.source_analysis(scope, month, data)
+    classes = selectors.class_enrollment(scope, month, data)
     return {
         "sources": sources,
         "consultants": rows,

@@ -17,7 +17,7 @@ QUERY_COUNTS = {
     ("sales", "crm:customer-mine"): 8,
     ("manager", "crm:customer-list"): 9,  # plus the consultants, read once for the filter and "transfer to"
     ("sales", "crm:customer-trash"): 6,
-    ("sales", "home"): 19,  # the consultant's panels: due, returning, month against target
+    ("sales", "home"): 15,  # the consultant's panels: due, returning, month against target
 }
 
 
