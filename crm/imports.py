@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook
 
-from crm.models import Course, Customer, DictItem
+from crm.models import Course, DictItem
 from crm.normalize import name_keys, normalize_phone, normalize_qq
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -43,10 +43,10 @@ BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-# A cell element that is not empty (`<c .../>` is), with any namespace prefix; and the same
-# capturing its position. No attribute of a cell holds a "/" or a ">".
-VALUE_CELL = re.compile(rb"<(?:\w+:)?c(?:\s[^>/]*)?>")
-VALUE_CELL_POSITION = re.compile(rb'<(?:\w+:)?c\s[^>/]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
+# A cell element that is not empty (`<c .../>` is), with any namespace prefix, capturing its
+# position when it states one (the first alternative); one pass finds both. No attribute of a
+# cell holds a "/" or a ">".
+VALUE_CELL = re.compile(rb'<(?:\w+:)?c(?:\s[^>/]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>/]*|\s[^>/]*)?>')
 # How far a sheet's values may reach: blank rows and a few stray notes are fine, a value in
 # row 1,000,000 or column XFD is not (see _check_sheet_extent).
 EXTRA_SHEET_ROWS = 10_000
@@ -212,7 +212,7 @@ def _read_xlsx(data: bytes) -> Table:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         # The first sheet holds the customers; the template's second sheet explains the columns.
         rows = workbook.get_sheet_by_index(0).iter_rows()
-        return _table("xlsx", ([_cell(value) for value in row[:MAX_COLUMNS]] for row in rows))
+        return _table("xlsx", (_cells(row) for row in rows))
     except ImportFileError:
         raise
     # zipfile raises NotImplementedError for unknown compression methods or versions, the XML
@@ -246,7 +246,7 @@ def _column_number(letters: bytes) -> int:
 
 def _check_sheet_extent(archive: zipfile.ZipFile, path: str) -> None:
     """Refuse a sheet whose cells with values reach far beyond a list of customers. Its XML is
-    streamed and searched with regular expressions (a 100,000-row sheet takes about a second):
+    streamed and searched with a regular expression (a 100,000-row sheet takes half a second):
     value cells are `<c r="B7" ...>...</c>`; empty styled cells `<c r="B7" s="1"/>` do not count,
     calamine leaves them out too."""
     limit_rows = settings.CUSTOMER_IMPORT_MAX_ROWS + EXTRA_SHEET_ROWS
@@ -258,11 +258,13 @@ def _check_sheet_extent(archive: zipfile.ZipFile, path: str) -> None:
             text = tail + chunk
             cut = text.rfind(b"<")
             text, tail = text[:cut], text[cut:]
-            cells += len(VALUE_CELL.findall(text))
-            positions = VALUE_CELL_POSITION.findall(text)
-            if positions:
-                last_row = max(last_row, max(int(row) for _letters, row in positions))
-                columns.update(letters for letters, _row in positions)
+            found = VALUE_CELL.findall(text)
+            cells += len(found)
+            rows = [row for _letters, row in found if row]  # "" for a cell without its position
+            if rows:
+                last_row = max(last_row, max(map(int, rows)))
+                columns.update(letters for letters, _row in found)
+                columns.discard(b"")
             widest = max(columns, key=lambda letters: (len(letters), letters), default=b"")
             if last_row > limit_rows or _column_number(widest) > MAX_SHEET_COLUMNS or cells > MAX_SHEET_CELLS:
                 raise ImportFileError(
@@ -312,6 +314,11 @@ def _read_csv(data: bytes) -> Table:
     return _table("csv", rows)
 
 
+def _cells(row: list) -> list:
+    """A sheet row's values (see `_cell`); text, by far the most common, the quick way."""
+    return [value.strip() if type(value) is str else _cell(value) for value in row[:MAX_COLUMNS]]
+
+
 def _cell(value) -> object:
     """Calamine's value as EduCRM reads it: whole numbers without `.0` (Excel stores phone and
     QQ numbers as floats), dates as dates, text stripped."""
@@ -326,14 +333,11 @@ def _cell(value) -> object:
     return str(value).strip() if value is not None else ""
 
 
-def _is_blank(row: list) -> bool:
-    return all(value in ("", None) for value in row)
-
-
 def _table(file_format: str, rows: Iterable[list]) -> Table:
-    """The first non-blank row is the header; blank rows are skipped (spreadsheets keep many)."""
-    numbered = ((number, row) for number, row in enumerate(rows, start=1) if not _is_blank(row))
-    materialised = list(numbered)
+    """The first non-blank row is the header; blank rows are skipped (spreadsheets keep many).
+    A row is blank when all its values are "": cells are read as text, dates and fractions
+    (`_cell`), and of those only "" is false."""
+    materialised = [(number, row) for number, row in enumerate(rows, start=1) if any(row)]
     if not materialised:
         raise ImportFileError(_("The file has no rows."))
     (_number, header_row), data_rows = materialised[0], materialised[1:]
@@ -346,12 +350,9 @@ def _table(file_format: str, rows: Iterable[list]) -> Table:
             % {"rows": len(data_rows), "limit": settings.CUSTOMER_IMPORT_MAX_ROWS}
         )
     width = len(headers)
-    return Table(
-        file_format=file_format,
-        headers=headers,
-        total_rows=len(data_rows),
-        rows=[(number, (row + [""] * width)[: max(width, len(row))]) for number, row in data_rows],
-    )
+    if any(len(row) < width for _number, row in data_rows):  # CSV lines may stop early
+        data_rows = [(number, row + [""] * (width - len(row))) for number, row in data_rows]
+    return Table(file_format=file_format, headers=headers, total_rows=len(data_rows), rows=data_rows)
 
 
 def as_text(value) -> str:
@@ -362,7 +363,8 @@ def as_text(value) -> str:
 # --- Checking rows ----------------------------------------------------------------------------
 @dataclass
 class RowResult:
-    """One row: the customer's values, or the reasons it cannot be imported."""
+    """One row: the customer's values (the name's pinyin keys too), or the reasons it cannot be
+    imported."""
 
     number: int
     cells: list
@@ -384,7 +386,22 @@ class RowReader:
     the way the customer form checks one customer."""
 
     def __init__(self, *, mapping: dict[str, str], default_source_id: int | None) -> None:
-        self.columns = [(int(column), name) for column, name in mapping.items() if name in FIELDS_BY_NAME]
+        # Field name -> its column: the last column given a field wins, in the order the fields
+        # first appear (as a dict of the row's values by field would have it).
+        columns: dict[str, int] = {}
+        for column, name in mapping.items():
+            if name in FIELDS_BY_NAME:
+                columns[name] = int(column)
+        # Each field's check, chosen once rather than for every cell.
+        checks = {
+            "consulted_on": self._read_date,
+            "interested_courses": self._read_courses,
+            "phone": self._read_phone,
+            "qq": self._read_qq,
+            "salary": self._read_salary,
+            **dict.fromkeys(DICTIONARY_FIELDS, self._read_dictionary),
+        }
+        self.columns = [(column, name, checks.get(name, self._read_text)) for name, column in columns.items()]
         self.default_source_id = default_source_id
         self.dictionaries = {
             name: _lookup_table(
@@ -401,20 +418,22 @@ class RowReader:
 
     def read(self, number: int, cells: list) -> RowResult:
         result = RowResult(number=number, cells=cells)
-        raw = {name: cells[column] if column < len(cells) else "" for column, name in self.columns}
-        for name, value in raw.items():
-            label = FIELDS_BY_NAME[name].label
+        width = len(cells)
+        for column, name, check in self.columns:
+            value = cells[column] if column < width else ""
+            if value == "" or value is None:  # an empty cell: the field keeps its default
+                continue
             if isinstance(value, str) and value.startswith(FORMULA_START):
                 result.errors.append(
                     _("%(column)s: “%(value)s” looks like a formula; import plain values.")
-                    % {"column": label, "value": value[:30]}
+                    % {"column": FIELDS_BY_NAME[name].label, "value": value[:30]}
                 )
                 continue
             try:
-                self._read_field(result, name, value)
+                check(result, name, value)
             except ValidationError as error:
                 result.errors.extend(
-                    _("%(column)s: %(problem)s") % {"column": label, "problem": message}
+                    _("%(column)s: %(problem)s") % {"column": FIELDS_BY_NAME[name].label, "problem": message}
                     for message in error.messages
                 )
         values = result.values
@@ -432,33 +451,39 @@ class RowReader:
                     _("Source: this field is required; choose a source for rows without one.")
                 )
             values.setdefault("consulted_on", self.today)
+        if not result.errors:
+            # Here, before the batch's transaction begins, rather than while it holds the lock.
+            values["name_pinyin"], values["name_initials"] = name_keys(values["name"])
         return result
 
-    def _read_field(self, result: RowResult, name: str, value) -> None:
-        if value in ("", None):
-            return
-        if name == "consulted_on":
-            result.values[name] = self._date(value)
-        elif name in DICTIONARY_FIELDS:
-            result.values[f"{name}_id"] = self._dictionary(name, value)
-        elif name == "interested_courses":
-            whole = self.courses.get(str(value).strip().lower())
-            titles = [str(value)] if whole else LIST_SEPARATORS.split(str(value))
-            result.courses = [self._course(title) for title in titles if title.strip()]
-        elif name == "phone":
-            result.values["phone"] = normalize_phone(str(value))
-        elif name == "qq":
-            result.values["qq"] = normalize_qq(str(value))
-        elif name == "salary":
-            result.values["salary"] = self._salary(value)
-        else:
-            text = str(value).strip()
-            limit = TEXT_LIMITS.get(name)
-            if limit and len(text) > limit:
-                raise ValidationError(_("at most %(limit)s characters.") % {"limit": limit})
-            if name == "email":
-                self.email(text)
-            result.values[name] = text
+    def _read_date(self, result: RowResult, name: str, value) -> None:
+        result.values[name] = self._date(value)
+
+    def _read_dictionary(self, result: RowResult, name: str, value) -> None:
+        result.values[f"{name}_id"] = self._dictionary(name, value)
+
+    def _read_courses(self, result: RowResult, name: str, value) -> None:
+        whole = self.courses.get(str(value).strip().lower())
+        titles = [str(value)] if whole else LIST_SEPARATORS.split(str(value))
+        result.courses = [self._course(title) for title in titles if title.strip()]
+
+    def _read_phone(self, result: RowResult, name: str, value) -> None:
+        result.values[name] = normalize_phone(str(value))
+
+    def _read_qq(self, result: RowResult, name: str, value) -> None:
+        result.values[name] = normalize_qq(str(value))
+
+    def _read_salary(self, result: RowResult, name: str, value) -> None:
+        result.values[name] = self._salary(value)
+
+    def _read_text(self, result: RowResult, name: str, value) -> None:
+        text = str(value).strip()
+        limit = TEXT_LIMITS.get(name)
+        if limit and len(text) > limit:
+            raise ValidationError(_("at most %(limit)s characters.") % {"limit": limit})
+        if name == "email":
+            self.email(text)
+        result.values[name] = text
 
     def _dictionary(self, name: str, value) -> int:
         pk = self.dictionaries[name].get(str(value).strip().lower())
@@ -510,10 +535,35 @@ def problem_text(errors: list[str]) -> str:
     return _("; ").join(errors)
 
 
-def new_customer(values: dict, **attributes) -> Customer:
-    customer = Customer(**values, **attributes)
-    customer.name_pinyin, customer.name_initials = name_keys(customer.name)
-    return customer
+# A checked row's values (RowResult.values) as the customer columns RowWriter takes: column,
+# the key in the values, and the model's default for a field the row left empty.
+_ROW_COLUMNS = (
+    ("name", "name", ""),
+    ("phone", "phone", ""),
+    ("qq", "qq", ""),
+    ("wechat", "wechat", ""),
+    ("email", "email", ""),
+    ("source", "source_id", None),
+    ("consulted_on", "consulted_on", None),
+    ("gender", "gender_id", None),
+    ("education", "education_id", None),
+    ("note", "note", ""),
+    ("school", "school", ""),
+    ("major", "major", ""),
+    ("experience", "experience_id", None),
+    ("work_status", "work_status_id", None),
+    ("company", "company", ""),
+    ("salary", "salary", None),
+    ("name_pinyin", "name_pinyin", ""),
+    ("name_initials", "name_initials", ""),
+)
+CUSTOMER_COLUMNS = tuple(column for column, _key, _default in _ROW_COLUMNS)
+
+
+def customer_row(values: dict) -> tuple:
+    """The values of CUSTOMER_COLUMNS for a row RowReader found valid: what `Customer(**values)`
+    would hold, as a tuple."""
+    return tuple([values.get(key, default) for _column, key, default in _ROW_COLUMNS])
 
 
 def chunks(rows: Iterable, size: int) -> Iterator[list]:

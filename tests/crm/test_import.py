@@ -19,24 +19,30 @@ import resource
 import struct
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import phonenumbers
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from PIL import Image
+from pypinyin import lazy_pinyin
 
 from accounts.models import Notification
-from crm import imports, services
+from common.bulk import RowWriter, reserve_ids
+from crm import imports, normalize, services
 from crm.models import (
     AllocationWeight,
     Course,
@@ -48,6 +54,7 @@ from crm.models import (
 )
 from tests.conftest import assert_form_refused, make_client
 from tests.crm.conftest import pool_policy
+from tests.crm.test_concurrency import run_together
 
 Kind = OwnershipEvent.Kind
 Status = CustomerImport.Status
@@ -1403,7 +1410,10 @@ def _run_queries(world, rows: int, owner: str) -> list[str]:
     return [query["sql"] for query in queries.captured_queries]
 
 
-BULK_INSERT = re.compile(r'INSERT INTO "(\w+)" \([^)]*\) (VALUES |SELECT \* FROM UNNEST)')
+# A batch's rows in one statement: Django's bulk_create or ArrayRowWriter on PostgreSQL (INSERT
+# ... SELECT * FROM UNNEST), bulk_create (INSERT ... VALUES) or executemany, which the query log
+# shows once as "N times: INSERT ...", on SQLite.
+BULK_INSERT = re.compile(r'(?:\d+ times: )?INSERT INTO "(\w+)" \([^)]*\) (VALUES |SELECT \* FROM UNNEST)')
 
 
 def _bulk_insert_statements(model, rows: int) -> int:
@@ -1445,20 +1455,129 @@ def test_the_import_queries_do_not_grow_with_the_rows(world, owner):
     (small_others, small_inserts), (large_others, large_inserts) = _split(small), _split(large)
     # One statement per step whatever the rows: no query per row or per customer.
     assert len(large_others) == len(small_others)
-    # Each bulk insert is one statement, split only where the database's parameter limit makes
-    # Django split it (SQLite); the ownership events of `create` are copied by one INSERT ... SELECT.
+    # The customers and their courses are one statement each; the allocation's ownership events
+    # are one bulk_create, split only where the database's parameter limit makes Django split it
+    # (SQLite); the ownership events of `create` are copied by one INSERT ... SELECT.
     through = Customer.interested_courses.through
     for rows, inserts in ((50, small_inserts), (500, large_inserts)):
         assert inserts == Counter(
             {
-                Customer._meta.db_table: _bulk_insert_statements(Customer, rows),
-                through._meta.db_table: _bulk_insert_statements(through, rows),
+                Customer._meta.db_table: 1,
+                through._meta.db_table: 1,
                 OwnershipEvent._meta.db_table: _bulk_insert_statements(
                     OwnershipEvent, rows if owner == "allocate" else 0
                 ),
                 Notification._meta.db_table: 1,
             }
         )
+
+
+WRITE = re.compile(r'^(?:\d+ times: )?(INSERT INTO|UPDATE|DELETE FROM) "(\w+)"')
+READ = re.compile(r'^SELECT .*? FROM "(\w+)"', re.DOTALL)
+
+
+def _statement(sql: str) -> str:
+    """`INSERT INTO crm_customer`, `SELECT crm_customer` (the first table read), `SAVEPOINT`."""
+    if "nextval(pg_get_serial_sequence" in sql or "FROM sqlite_sequence" in sql:
+        return "reserve ids"
+    if match := WRITE.match(sql):
+        return f"{match[1]} {match[2]}"
+    if match := READ.match(sql):
+        return f"SELECT {match[1]}"
+    return sql.split(" ")[0] if sql.startswith("SAVEPOINT") else " ".join(sql.split(" ")[:2])
+
+
+def _statements_of_batches(world, monkeypatch, *, batches: int, owner: str) -> Counter:
+    """The statements of an import of `batches` batches of four rows: two new customers with a
+    course, a row with an error and a duplicate of the batch's first row."""
+    monkeypatch.setattr(services, "IMPORT_BATCH", 4)
+    rows = [["姓名", "手机", "来源", "意向课程"]]
+    for batch in range(batches):
+        rows += [
+            [f"客户{batch}a", f"1390000{batch:02d}01", "官方网站", "Python全栈开发"],
+            [f"客户{batch}b", f"1390000{batch:02d}02", "官方网站", "Linux运维"],
+            [f"客户{batch}c", "12345", "官方网站", ""],
+            [f"客户{batch}d", f"1390000{batch:02d}01", "官方网站", ""],
+        ]
+    content = csv_bytes(rows)
+    table = imports.read_table(content, "leads.csv")
+    record = services.customer_import_upload(table=table, data=content, filename="leads.csv", by=world.sales)
+    services.customer_import_start(
+        customer_import=record, mapping=record.mapping, owner=owner, default_source=None
+    )
+    with CaptureQueriesContext(connection) as queries:
+        record = services.customer_import_run(import_id=record.pk)
+    assert (record.created_count, record.error_count, record.duplicate_count) == (
+        2 * batches,
+        batches,
+        batches,
+    )
+    return Counter(_statement(query["sql"]) for query in queries.captured_queries)
+
+
+# Each batch in its own transaction (a savepoint inside the test's), with one statement per
+# step: the duplicates of live customers looked up at once (phones; QQ numbers have their own),
+# the customers' ids, the customers, their courses, their history rows and `create` events, the
+# problems and the counters.
+BATCH_STATEMENTS = Counter(
+    {
+        "SAVEPOINT": 1,
+        "RELEASE SAVEPOINT": 1,
+        "SELECT crm_customer": 1,
+        "reserve ids": 1,
+        "INSERT INTO crm_customer": 1,
+        "INSERT INTO crm_customer_interested_courses": 1,
+        "INSERT INTO crm_historicalcustomer": 1,
+        "INSERT INTO crm_ownershipevent": 1,
+        "INSERT INTO crm_customerimportproblem": 1,
+        "UPDATE crm_customerimport": 1,
+    }
+)
+# Importing to oneself also locks one's user row and counts one's customers against the cap.
+OWN_BATCH_STATEMENTS = BATCH_STATEMENTS + Counter(
+    {"SELECT accounts_user": 1, "SELECT crm_poolpolicy": 1, "SELECT crm_customer": 1}
+)
+
+
+@pytest.mark.parametrize(("owner", "per_batch"), [("pool", BATCH_STATEMENTS), ("me", OWN_BATCH_STATEMENTS)])
+def test_each_batch_runs_a_fixed_set_of_statements(world, monkeypatch, owner, per_batch):
+    pool_policy(private_cap=10_000)
+    two = _statements_of_batches(world, monkeypatch, batches=2, owner=owner)
+    Customer.objects.filter(imported_from__isnull=False).delete()
+    three = _statements_of_batches(world, monkeypatch, batches=3, owner=owner)
+
+    assert three - two == per_batch
+    assert two - three == Counter()
+
+
+def test_ids_reserved_for_a_batch_are_never_given_to_a_colleague_saving_meanwhile(shared_db, world):
+    """A batch may write its customers with ids reserved at the start of its transaction
+    (common.bulk.reserve_ids). A customer a colleague saves meanwhile gets another id: on
+    PostgreSQL the sequence gives it a later one at once, on SQLite the colleague waits for the
+    batch's write lock."""
+    reserved = threading.Event()
+    columns = ("id", "name", "source", "consulted_on", "created_at", "updated_at")
+
+    def batch():
+        with transaction.atomic():
+            ids = reserve_ids(Customer, 3)
+            reserved.set()
+            time.sleep(0.3)  # the colleague saves now
+            now = timezone.now()
+            RowWriter(Customer, columns).write(
+                [(pk, f"导入{pk}", world.source.pk, today(), now, now) for pk in ids]
+            )
+        return ids
+
+    def colleague():
+        assert reserved.wait(timeout=10)
+        return Customer.objects.create(name="同事", source=world.source, consulted_on=today()).pk
+
+    ids, saved = run_together([batch, colleague])
+
+    assert isinstance(ids, list) and isinstance(saved, int), (ids, saved)
+    assert saved not in ids
+    assert Customer.objects.filter(pk__in=[*ids, saved]).count() == 4
 
 
 def test_a_malformed_import_filter_says_so_and_lists_nothing(world, as_sales):
@@ -1490,3 +1609,186 @@ def test_the_finished_page_lists_the_first_rows_not_imported(world, as_sales):
     assert "Rows not imported (the first 20 of 25)" in page
     assert "bad 21" in page
     assert "bad 22" not in page
+
+
+# --- 14. The quick paths give what the slow ones give -------------------------------------------
+def _phonenumbers_e164(raw: str) -> str:
+    """What normalize_phone gave before its quick path: phonenumbers' parse for everything."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        return "invalid"
+    if not phonenumbers.is_valid_number(number):
+        return "invalid"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _normalized(raw: str) -> str:
+    try:
+        return normalize.normalize_phone(raw)
+    except ValidationError:
+        return "invalid"
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _ways_to_type(digits: str) -> list[str]:
+    grouped = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return [
+        digits,
+        grouped,
+        f"{digits[:3]}-{digits[3:7]}-{digits[7:]}",
+        f"{digits[:3]} {digits[3:7]}-{digits[7:]}",
+        f"{digits[:4]} {digits[4:]}",
+        f"+86{digits}",
+        f"+86 {grouped}",
+        f"+86-{digits}",
+        f"86{digits}",
+        f"86 {digits}",
+        f"86-{grouped}",
+        f"0086{digits}",
+        f"0086 {grouped}",
+        f"+0086{digits}",
+        f"(+86){digits}",
+        f"0{digits}",
+        f" {digits} ",
+        f"{digits[:3]}  {digits[3:]}",
+        digits.translate(FULL_WIDTH),
+        grouped.translate(FULL_WIDTH),
+        digits[:-1],
+        f"{digits}0",
+        f"86{digits[:-1]}",
+        f"tel:{digits}",
+        f"{digits} ext 5",
+    ]
+
+
+def test_the_quick_phone_path_gives_what_phonenumbers_gives():
+    """Every three-digit prefix of an 11-digit number (mobiles, and 10x-12x service and carrier
+    prefixes, which phonenumbers reads otherwise), typed every way people type them, and
+    landlines, short numbers and other countries."""
+    rng = random.Random(11)
+    samples = [
+        raw
+        for prefix in range(100, 200)
+        for _ in range(4)
+        for raw in _ways_to_type(f"{prefix}{rng.randrange(10**8):08d}")
+    ]
+    samples += [f"{prefix}{rng.randrange(10**7):07d}" for prefix in range(1000, 2000)]
+    for area in ("010", "021", "0371", "0755", "371", "20"):
+        samples += [f"{area}{rng.randrange(10**8):08d}", f"{area}-{rng.randrange(10**7):07d}"]
+        samples += [
+            f"+86 {area.lstrip('0')} {rng.randrange(10**8):08d}",
+            f"({area}) {rng.randrange(10**8):08d}",
+        ]
+    samples += [
+        "95588",
+        "400-810-8888",
+        "+85291234567",
+        "+1 650 253 0000",
+        "17912345678",
+        "12593 13800138000",
+    ]
+    samples += [
+        "8613800138000",
+        "868613800138000",
+        "+8686 13800138000",
+        "１３８ ００１３ ８０００",
+        "138\u00a00013\u00a08000",
+    ]
+
+    assert [_normalized(raw) for raw in samples] == [_phonenumbers_e164(raw) for raw in samples]
+    # The sample reaches both ways, and both answers.
+    quick = [raw for raw in samples if normalize.PLAIN_MOBILE.fullmatch(raw.strip())]
+    assert 0 < len(quick) < len(samples)
+    assert {_normalized(raw) == "invalid" for raw in quick} == {True, False}
+
+
+def _pypinyin_keys(name: str) -> tuple[str, str]:
+    """What name_keys gave before it remembered anything: pypinyin's lazy_pinyin for each name."""
+    syllables, initials = [], []
+    for chunk in lazy_pinyin(name, errors=lambda text: "\x00" + text):
+        whole = chunk.startswith("\x00")
+        syllables.append(chunk[1:] if whole else chunk)
+        initials.append(chunk[1:] if whole else chunk[:1])
+    return normalize._latin(syllables)[:200], normalize._latin(initials)[:50]
+
+
+def test_name_keys_give_what_pypinyin_gives_however_often_a_name_or_a_character_comes():
+    """Names whose characters read differently in a word (重庆, 银行, 单于), mixed with Latin
+    letters and digits, and random characters from the whole CJK block, converted twice."""
+    rng = random.Random(13)
+    common = "王李张刘陈曾单解仇朴区查翟重长行乐银庆于伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚"
+    names = [
+        "",
+        "Tom",
+        "Tom张",
+        "张 三",
+        "欧阳娜娜",
+        "单于",
+        "重庆",
+        "银行",
+        "长江",
+        "曾经",
+        "A张B李C",
+        "张3",
+        "ｚｈａｎｇ",
+    ]
+    names += [rng.choice(common) + "".join(rng.choices(common, k=rng.randint(1, 3))) for _ in range(2000)]
+    names += [
+        "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(1, 4))) for _ in range(2000)
+    ]
+    expected = [_pypinyin_keys(name) for name in names]
+
+    normalize.name_keys.cache_clear()
+    assert [normalize.name_keys(name) for name in names] == expected
+    assert [normalize.name_keys(name) for name in reversed(names)] == expected[::-1]
+    normalize.name_keys.cache_clear()  # the converter still remembers the characters
+    assert [normalize.name_keys(name) for name in names] == expected
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["张三", "13900000001", "5550001", "wx1", "z@example.com", "官方网站", "2026-03-01", "女", "本科",
+         "", "8000"],
+        ["李四", "", "5550002", "", "", "", "", "", "", "", ""],
+    ],
+)  # fmt: skip
+def test_a_customer_row_holds_what_a_customer_of_the_values_holds(world, genders, cells):
+    reader = imports.RowReader(
+        mapping={str(column): name for column, name in enumerate(
+            ["name", "phone", "qq", "wechat", "email", "source", "consulted_on", "gender", "education",
+             "interested_courses", "salary"]
+        )},
+        default_source_id=world.source.pk,
+    )  # fmt: skip
+    result = reader.read(2, cells)
+    assert not result.errors
+
+    customer = Customer(**result.values)
+
+    fields = [Customer._meta.get_field(name) for name in imports.CUSTOMER_COLUMNS]
+    assert imports.customer_row(result.values) == tuple(getattr(customer, f.attname) for f in fields)
+
+
+def test_one_pass_over_a_sheet_finds_the_cells_and_positions_two_passes_found():
+    """_check_sheet_extent once searched a sheet twice: for value cells, and for the positions
+    of those that state one."""
+    value_cell = re.compile(rb"<(?:\w+:)?c(?:\s[^>/]*)?>")
+    position = re.compile(rb'<(?:\w+:)?c\s[^>/]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
+    sheet = (
+        b'<cols><col min="1" max="3"/></cols><sheetData><row r="1" spans="1:3">'
+        b'<c r="A1" t="s"><v>0</v></c><c r="B1" s="1"/><x:c r="C1"><x:v>1</x:v></x:c><c><v>2</v></c>'
+        b'<c t="n" s="2" r="AB12"><v>3</v></c><c r="a1"><v>4</v></c><c r="XFD1048576" t="str"><v>5</v></c>'
+        b'<c s="3" r="D9" r="E7"><v>6</v></c><c\tr="F2"\n><v>7</v></c><cell r="G1"/></row></sheetData>'
+    )
+
+    found = imports.VALUE_CELL.findall(sheet)
+
+    assert len(found) == len(value_cell.findall(sheet)) == 8
+    assert [(letters, row) for letters, row in found if row] == position.findall(sheet)
