@@ -88,6 +88,10 @@ def format_phone(phone: str) -> str:
     """How people read a stored phone: `138 0013 8000` for Chinese mobiles."""
     if not phone:
         return ""
+    # A list shows twenty mobiles a page: those are grouped 3-4-4 without parsing each one.
+    digits = phone.removeprefix("+86")
+    if len(digits) == 11 and digits.isascii() and digits.isdigit() and CHINESE_MOBILE.fullmatch(digits):
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
     try:
         number = phonenumbers.parse(phone, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
