@@ -18,6 +18,20 @@ class AllYesNoSelect(forms.NullBooleanSelect):
         self.choices = (("unknown", _("All")), ("true", _("Yes")), ("false", _("No")))
 
 
+def read_choices_once(field: forms.Field) -> None:
+    """A model choice field's options as a plain list, read with one ordinary query. The field
+    would iterate its queryset with .iterator(), which on PostgreSQL declares a server-side cursor
+    (three round trips, held past the transaction) for a few dozen rows. Validation still looks
+    the chosen value up in the queryset."""
+    if not isinstance(field, forms.ModelChoiceField) or isinstance(field.widget.choices, list):
+        return
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.widget.choices = [
+        *empty,
+        *((field.prepare_value(item), field.label_from_instance(item)) for item in field.queryset),
+    ]
+
+
 def style_widget(widget: forms.Widget) -> None:
     """Bootstrap's small form controls on a filter widget."""
     css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
@@ -42,6 +56,7 @@ class SearchFilterSet(django_filters.FilterSet):
         if not getattr(form, "_educrm_styled", False):
             for field in form.fields.values():
                 style_widget(field.widget)
+                read_choices_once(field)
             form._educrm_styled = True
         return form
 

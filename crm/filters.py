@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from common.filters import SearchFilterSet, active_filter, prefix_q, start_of_day, style_widget, today_bounds
+from common.filters import (
+    SearchFilterSet,
+    active_filter,
+    prefix_q,
+    read_choices_once,
+    start_of_day,
+    style_widget,
+    today_bounds,
+)
 from crm.models import Campus, ClassList, Course, Customer, DictItem
 from crm.normalize import phone_or_none
 
@@ -172,14 +180,16 @@ class CustomerFilter(django_filters.FilterSet):
     def form(self):
         form = super().form
         if not getattr(form, "_educrm_styled", False):
-            for field in form.fields.values():
-                style_widget(field.widget)
             consultant = form.fields.get("consultant")
             if consultant is not None:
+                # The page's consultants, read once for this select and the batch transfer.
                 consultant.widget.choices = [
                     ("", consultant.empty_label),
                     *((user.pk, str(user)) for user in self.consultant_list),
                 ]
+            for field in form.fields.values():
+                style_widget(field.widget)
+                read_choices_once(field)
             form._educrm_styled = True
         return form
 
