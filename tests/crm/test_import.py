@@ -1394,11 +1394,8 @@ def test_uploads_left_unconfirmed_for_a_day_are_deleted_with_their_files(world):
 
 
 # --- 13. Queries do not grow with the rows ------------------------------------------------------
-def _run_queries(world, rows: int, owner: str) -> list[str]:
-    content = csv_bytes(
-        [["姓名", "手机", "来源", "意向课程"]]
-        + [[f"客户{n}", f"139{n:08d}", "官方网站", "Python全栈开发"] for n in range(1, rows + 1)]
-    )
+def _import_capturing(world, content: bytes, owner: str) -> tuple[CustomerImport, list[str]]:
+    """Upload and start an import of `content`, then run it and return it with its queries."""
     table = imports.read_table(content, "leads.csv")
     record = services.customer_import_upload(table=table, data=content, filename="leads.csv", by=world.sales)
     services.customer_import_start(
@@ -1406,8 +1403,17 @@ def _run_queries(world, rows: int, owner: str) -> list[str]:
     )
     with CaptureQueriesContext(connection) as queries:
         record = services.customer_import_run(import_id=record.pk)
+    return record, [query["sql"] for query in queries.captured_queries]
+
+
+def _run_queries(world, rows: int, owner: str) -> list[str]:
+    content = csv_bytes(
+        [["姓名", "手机", "来源", "意向课程"]]
+        + [[f"客户{n}", f"139{n:08d}", "官方网站", "Python全栈开发"] for n in range(1, rows + 1)]
+    )
+    record, sqls = _import_capturing(world, content, owner)
     assert (record.status, record.created_count) == (Status.DONE, rows)
-    return [query["sql"] for query in queries.captured_queries]
+    return sqls
 
 
 # A batch's rows in one statement: Django's bulk_create or ArrayRowWriter on PostgreSQL (INSERT
@@ -1499,20 +1505,13 @@ def _statements_of_batches(world, monkeypatch, *, batches: int, owner: str) -> C
             [f"客户{batch}c", "12345", "官方网站", ""],
             [f"客户{batch}d", f"1390000{batch:02d}01", "官方网站", ""],
         ]
-    content = csv_bytes(rows)
-    table = imports.read_table(content, "leads.csv")
-    record = services.customer_import_upload(table=table, data=content, filename="leads.csv", by=world.sales)
-    services.customer_import_start(
-        customer_import=record, mapping=record.mapping, owner=owner, default_source=None
-    )
-    with CaptureQueriesContext(connection) as queries:
-        record = services.customer_import_run(import_id=record.pk)
+    record, sqls = _import_capturing(world, csv_bytes(rows), owner)
     assert (record.created_count, record.error_count, record.duplicate_count) == (
         2 * batches,
         batches,
         batches,
     )
-    return Counter(_statement(query["sql"]) for query in queries.captured_queries)
+    return Counter(_statement(sql) for sql in sqls)
 
 
 # Each batch in its own transaction (a savepoint inside the test's), with one statement per
