@@ -46,7 +46,12 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.label_of(self.username, self.display_name, self.first_name, self.last_name)
+
+    @staticmethod
+    def label_of(username: str, display_name: str, first_name: str, last_name: str) -> str:
+        """How a user is named on screen, from the NAME_FIELDS alone (rows of a values query)."""
+        return display_name or f"{first_name} {last_name}".strip() or username
 
     def get_short_name(self) -> str:
         return self.display_name or self.username

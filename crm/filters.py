@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors import user_choices
 from common.filters import (
     SearchFilterSet,
     active_filter,
@@ -171,10 +172,10 @@ class CustomerFilter(django_filters.FilterSet):
             filters.pop(name)
 
     @cached_property
-    def consultant_list(self) -> list[User]:
+    def consultant_choices(self) -> list[tuple[int, str]]:
         """The consultants the page offers, read once: the filter's choices and the batch
         transfer's list are the same (a select renders its choices with a query of its own)."""
-        return list(self.consultants.select_related(None).only(*User.NAME_FIELDS))
+        return user_choices(self.consultants)
 
     @property
     def form(self):
@@ -183,10 +184,7 @@ class CustomerFilter(django_filters.FilterSet):
             consultant = form.fields.get("consultant")
             if consultant is not None:
                 # The page's consultants, read once for this select and the batch transfer.
-                consultant.widget.choices = [
-                    ("", consultant.empty_label),
-                    *((user.pk, str(user)) for user in self.consultant_list),
-                ]
+                consultant.widget.choices = [("", consultant.empty_label), *self.consultant_choices]
             for field in form.fields.values():
                 style_widget(field.widget)
                 read_choices_once(field)

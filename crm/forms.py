@@ -295,15 +295,15 @@ class TransferForm(forms.Form):
 
 
 class BatchTransferChoiceForm(forms.Form):
-    """The batch bar's "transfer to" select, listing the consultants the page has read (a widget
+    """The batch bar's "transfer to" select, listing the consultants (id, name) the page has read (a widget
     renders a hundred options faster than a template loop). The batch view checks the choice."""
 
     to = forms.ChoiceField(label=_("New consultant"), required=False)
 
-    def __init__(self, *args, consultants, **kwargs):
+    def __init__(self, *args, consultants: list[tuple[int, str]], **kwargs):
         super().__init__(*args, auto_id=False, **kwargs)
         field = self.fields["to"]
-        field.choices = [("", _("Transfer to…")), *((user.pk, str(user)) for user in consultants)]
+        field.choices = [("", _("Transfer to…")), *consultants]
         field.widget.attrs.update(
             {
                 "class": "form-select form-select-sm w-auto",

@@ -201,10 +201,9 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
         filtered_import=_filtered_import(request, filterset),
         batch_actions=_batch_actions(request, list_kind),
         can_export=request.rbac.holds(f"crm.customer_export_{list_kind}"),
-        consultants=filterset.consultant_list if request.rbac.allows("crm:customer-transfer") else (),
     )
     if "transfer" in context["batch_actions"]:
-        context["transfer_choice"] = BatchTransferChoiceForm(consultants=context["consultants"])
+        context["transfer_choice"] = BatchTransferChoiceForm(consultants=filterset.consultant_choices)
     return render(request, "crm/customer_list.html", context)
 
 
