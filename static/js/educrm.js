@@ -52,6 +52,14 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     form.addEventListener("submit", () => sessionStorage.removeItem(key));
   });
+  // Selects marked data-autosubmit send their form when changed (a list's status filter).
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  });
+  // Print buttons (the student's contract: print, or save as PDF from the print dialog).
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
   // "Select all" checkboxes in permission groups.
   document.querySelectorAll("[data-check-group]").forEach((toggle) => {
     toggle.addEventListener("change", () => {
