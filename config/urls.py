@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from common import views as common_views
@@ -9,7 +10,8 @@ from config import views as project_views
 urlpatterns = [
     path("", project_views.home, name="home"),
     path("health/", common_views.health, name="health"),
-    path("i18n/setlang/", public(set_language), name="set_language"),
+    # POST only: Django's view answers a GET with a redirect to any `next` it is given.
+    path("i18n/setlang/", public(require_POST(set_language)), name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("rbac/", include("rbac.urls")),
     path("", include("crm.urls")),  # setup/... and sales/...

@@ -1,4 +1,5 @@
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 
 from common.access import AUTHENTICATED, PUBLIC, access_marker
@@ -24,6 +25,12 @@ class PermissionMiddleware:
             return redirect_to_login(request.get_full_path())
         if marker == AUTHENTICATED:
             return None
-        if request.rbac.permits(request.resolver_match.view_name, view_kwargs):
+        url_name = request.resolver_match.view_name
+        if request.rbac.permits(url_name, view_kwargs):
             return None
+        methods = request.rbac.methods_held(url_name)
+        if methods and request.method not in methods | ({"HEAD"} if "GET" in methods else set()):
+            # The user may act here, only not with this method (a GET of a button's POST action):
+            # 405 says so, where 403 would say they may not.
+            return HttpResponseNotAllowed(sorted(methods))
         return render(request, "403.html", status=403)

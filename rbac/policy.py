@@ -85,6 +85,11 @@ class RequestAccess:
             if entry.codename in self.codenames
         )
 
+    def methods_held(self, url_name: str) -> frozenset[str]:
+        """The methods the user's entries for `url_name` allow (none when it holds no entry)."""
+        held = (entry for entry in registry.for_url(url_name) if self.holds(entry.codename))
+        return frozenset(method for entry in held for method in entry.methods)
+
     def allows(self, url_name: str) -> bool:
         """Whether a link or button to `url_name` is worth showing: the user holds some entry for
         it. Object hooks need an object, so pages that depend on one pass the view's own boolean."""

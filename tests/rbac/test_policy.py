@@ -30,10 +30,17 @@ def forbidden(response) -> bool:
 
 
 # --- Methods, parameters, object hooks ---------------------------------------------------------
-def test_an_entry_for_get_refuses_post(as_admin):
+def test_an_entry_for_get_refuses_post_with_405(as_admin):
     url = reverse("crm:campus-list")
     assert as_admin.get(url).status_code == 200
-    assert forbidden(as_admin.post(url))
+    response = as_admin.post(url)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+
+
+def test_a_wrong_method_is_403_to_whoever_holds_no_entry(client_for):
+    """405 tells a holder of the URL that only the method is wrong; anyone else learns nothing."""
+    assert forbidden(client_for("outsider").post(reverse("crm:campus-list")))
 
 
 def test_head_counts_as_get(as_admin):
@@ -42,7 +49,8 @@ def test_head_counts_as_get(as_admin):
 
 def test_an_action_entry_for_post_refuses_get(world, as_admin):
     response = as_admin.get(reverse("crm:campus-set-active", args=[world.beijing.pk]))
-    assert forbidden(response)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
 
 
 @pytest.mark.parametrize(

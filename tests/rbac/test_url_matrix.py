@@ -308,6 +308,8 @@ class Case:
     ok: int | None = None
     anonymous: int = 200
     variant: str = ""
+    # Roles that may open the URL, only not with this method: they get 405, not 403.
+    wrong_method: frozenset[str] = frozenset()
 
     @property
     def expected_ok(self) -> int:
@@ -524,7 +526,7 @@ EXPECTED: list[Case] = [
     # (the scope is the selectors' business); only managers and admins set targets.
     Case("reports:sales-report", CONSULTANTS | ADMIN),
     Case("reports:sales-report", CONSULTANTS | ADMIN, query="month=2026-11&export=sources", variant="export"),
-    post("reports:sales-report", frozenset(), ok=200, variant="post"),
+    post("reports:sales-report", frozenset(), ok=200, variant="post", wrong_method=CONSULTANTS | ADMIN),
     Case("reports:targets", MANAGER | ADMIN),
     Case("reports:targets", MANAGER | ADMIN, query="month=2026-11", variant="month"),
     post("reports:targets", MANAGER | ADMIN, query="month=2026-11", data=team_targets, variant="save"),
@@ -587,6 +589,8 @@ def check_cell(world, case: Case, role: str) -> None:
     elif case.allows(role):
         assert response.status_code == case.expected_ok, response.content[:500]
         assert not response.get("Location", "").startswith(login_prefix)
+    elif role in case.wrong_method:
+        assert response.status_code == 405
     else:
         assert response.status_code == 403
         assert b'data-testid="forbidden"' in response.content

@@ -1,0 +1,69 @@
+"""CSRF over every URL of the URLconf (the role x URL matrix's table, so a new view is covered as
+soon as it has a row there): a POST without the token is refused with 403 and writes nothing, and
+a URL that only acts on POST answers a GET with 405 or a page that asks first, writing nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from common.access import AUTHENTICATED, PUBLIC
+from tests.conftest import make_client
+from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
+from tests.security import snapshot
+
+# Who asks: someone the row allows, so that the token is the only thing missing.
+PREFERRED_ROLES = ("sales", "manager", "admin", "finance", "teacher", "student")
+
+
+def allowed_role(case: Case) -> str:
+    if case.access == PUBLIC:
+        return ANONYMOUS
+    if case.access == AUTHENTICATED:
+        return "sales"
+    return next((role for role in PREFERRED_ROLES if role in case.access), "superuser")
+
+
+def request_parts(world, case: Case):
+    """The row's client (CSRF checks on, as a browser gets them) and URL, its objects created."""
+    role = allowed_role(case)
+    user = None if role == ANONYMOUS else world.users[role]
+    client = make_client(user, enforce_csrf_checks=True)
+    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
+    if case.query:
+        url = f"{url}?{case.query}"
+    data = case.data(world) if callable(case.data) else case.data
+    return client, url, data
+
+
+@pytest.mark.parametrize("case", EXPECTED, ids=lambda case: case.id)
+def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(world, case):
+    client, url, data = request_parts(world, case)
+    before = snapshot.take()
+    response = client.post(url, data)
+    assert response.status_code == 403, f"{case.id} answered {response.status_code} to a POST without a token"
+    assert before.differences(snapshot.take()) == []
+
+
+POST_ROWS = [case for case in EXPECTED if case.method == "POST"]
+
+
+@pytest.mark.parametrize("case", POST_ROWS, ids=lambda case: case.id)
+def test_a_get_of_an_action_writes_nothing(world, case):
+    client, url, _data = request_parts(world, case)
+    before = snapshot.take()
+    response = client.get(url)
+    assert response.status_code in (200, 405), f"{case.id} answered {response.status_code} to a GET"
+    if response.status_code == 405:
+        assert "POST" in response["Allow"]
+    assert before.differences(snapshot.take()) == []
+
+
+def test_the_token_is_what_was_missing(world):
+    """The refusals above are the token's: the same client with the token gets through."""
+    case = next(case for case in POST_ROWS if case.url_name == "crm:customer-claim")
+    client, url, data = request_parts(world, case)
+    client.get(reverse("crm:customer-pool"))
+    token = client.cookies["csrftoken"].value
+    response = client.post(url, {**data, "csrfmiddlewaretoken": token})
+    assert response.status_code == case.expected_ok
