@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -11,6 +9,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Notification, User
 from accounts.signals import user_registered
+from common.mail import send_templated_mail
 
 
 @transaction.atomic
@@ -56,9 +55,12 @@ def user_send_password_email(*, user: User, base_url: str, welcome: bool = False
     password, which is how accounts created by an administrator get their first one.
     """
     context = {"user": user, "link": password_set_link(user=user, base_url=base_url), "welcome": welcome}
-    subject = render_to_string("accounts/email/set_password_subject.txt", context).strip()
-    body = render_to_string("accounts/email/set_password.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_templated_mail(
+        subject_template="accounts/email/set_password_subject.txt",
+        body_template="accounts/email/set_password.txt",
+        context=context,
+        to=[user.email],
+    )
 
 
 def site_gettext(message: str, **values) -> str:

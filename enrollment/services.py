@@ -15,16 +15,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import password_set_link
+from common.mail import send_templated_mail
 from crm.models import ClassList, Customer, OwnershipEvent
 from enrollment.documents import display_name, document_type
 from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
@@ -279,9 +278,12 @@ def _send_approval_email(
         "link": password_set_link(user=user, base_url=base_url) if new_account else "",
         "login_url": base_url.rstrip("/") + reverse("accounts:login"),
     }
-    subject = render_to_string("enrollment/email/approved_subject.txt", context).strip()
-    body = render_to_string("enrollment/email/approved.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_templated_mail(
+        subject_template="enrollment/email/approved_subject.txt",
+        body_template="enrollment/email/approved.txt",
+        context=context,
+        to=[user.email],
+    )
 
 
 def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> None:

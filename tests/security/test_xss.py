@@ -1,0 +1,107 @@
+"""Stored XSS: every free-text column of every EduCRM table is filled with markup that would run
+or break out of its element, then every page of the role x URL table is opened by someone it
+allows; none may carry the markup unescaped (json_script data included: it escapes `<`).
+
+The values are written straight into the rows, not through the forms: whatever a form lets in or
+an import brings, escaping on output is what keeps it inert, and this reaches columns that no
+form writes (history rows, import problems, notifications)."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.urls import reverse
+
+from tests.conftest import make_client
+from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
+from tests.security.test_csrf import allowed_role
+
+PROJECT_APPS = ("accounts", "rbac", "crm", "enrollment", "classroom", "reports", "audit")
+# Break out of an element, an attribute, a textarea and a script block.
+PAYLOADS = (
+    '<script>alert("xss1")</script>',
+    '"><img src=x onerror=alert(2)>',
+    "</textarea><svg onload=alert(3)>",
+    "</script><b>xss4</b>",
+)
+SHORT_PAYLOAD = '"><b>x5</b>'  # for columns too narrow for the others
+MARKERS = ("<script>alert(", "<img src=x onerror", "<svg onload", "<b>xss4</b>", "<b>x5</b>")
+# Columns that are not text a person wrote: identifiers the code matches on, derived values.
+SKIPPED_COLUMNS = {
+    "password",
+    "codename",
+    "app_label",
+    "url_name",
+    "file_format",
+    "content_type",
+    "extension",
+    "contract_hash",
+}
+
+
+def text_columns(model) -> list[models.Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField))
+        and not isinstance(field, models.SlugField)
+        and not field.choices
+        and field.name not in SKIPPED_COLUMNS
+    ]
+
+
+def hostile_value(field: models.Field, index: int, pk) -> str | None:
+    suffix = f"{pk}"  # unique columns stay unique
+    for payload in (PAYLOADS[index % len(PAYLOADS)], SHORT_PAYLOAD):
+        if field.max_length is None or len(payload) + len(suffix) <= field.max_length:
+            return payload + suffix
+    return None
+
+
+def fill_every_text_column() -> int:
+    """Overwrite every free-text value of every row; returns how many values were written."""
+    written = 0
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS or model._meta.proxy:
+            continue
+        columns = text_columns(model)
+        if not columns:
+            continue
+        manager = model._base_manager
+        for pk in manager.values_list("pk", flat=True):
+            values = {
+                field.attname: value
+                for index, field in enumerate(columns)
+                if (value := hostile_value(field, index + pk, pk)) is not None
+            }
+            written += manager.filter(pk=pk).update(**values) * len(values)
+    return written
+
+
+PAGES = [case for case in EXPECTED if case.method == "GET"]
+
+
+@pytest.mark.parametrize("case", PAGES, ids=lambda case: case.id)
+def test_no_page_carries_stored_markup_unescaped(world, case: Case):
+    role = allowed_role(case)
+    user = None if role == ANONYMOUS else world.users[role]
+    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
+    if case.query:
+        url = f"{url}?{case.query}"
+    assert fill_every_text_column() > 0
+    response = make_client(user).get(url)
+    assert response.status_code < 500
+    if "html" not in response.get("Content-Type", ""):
+        return
+    html = response.content.decode()
+    unescaped = [marker for marker in MARKERS if marker in html]
+    assert not unescaped, f"{case.id} as {role} shows {unescaped}"
+
+
+def test_the_filled_values_reach_the_pages(world, as_manager):
+    """The crawl above looks at pages that do show the filled values (escaped): a filling that
+    wrote nothing a page reads would make it pass for nothing."""
+    fill_every_text_column()
+    html = as_manager.get(reverse("crm:customer-detail", args=[world.sales_lead.pk])).content.decode()
+    assert "&lt;script&gt;alert(" in html or "&lt;img src=x onerror" in html or "&lt;svg onload" in html
