@@ -44,9 +44,12 @@ class SearchFilterSet(django_filters.FilterSet):
 
     search_fields: tuple[str, ...] = ()
 
+    # A search term longer than any name is a mistake or an attack; SQLite also refuses a LIKE
+    # pattern of more than 50,000 characters ("pattern too complex").
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
+        max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
     )
 

@@ -309,7 +309,8 @@ def apply(request, token: str):
     enrollment, refusal = _open_link(request, token)
     if refusal:
         return refusal
-    form = EnrollmentApplyForm(request.POST or None, instance=enrollment)
+    # Bound on every POST, an empty one too: the checks below add errors to it.
+    form = EnrollmentApplyForm(request.POST if request.method == "POST" else None, instance=enrollment)
     if request.method == "POST" and enrollment.is_editable_by_student:
         kinds = set(enrollment.documents.values_list("kind", flat=True))
         if not {EnrollmentDocument.Kind.ID_FRONT, EnrollmentDocument.Kind.ID_BACK} <= kinds:
