@@ -61,9 +61,14 @@ class CappedPaginator(Paginator):
         return [*links, self.ELLIPSIS]
 
 
+# No list has this many pages; a larger number would only make the count's LIMIT overflow
+# PostgreSQL's bigint. A page past the last shows the last, as Django's get_page does.
+MAX_PAGE = 1_000_000
+
+
 def wanted_page(request: HttpRequest) -> int:
     try:
-        return max(1, int(request.GET.get("page", 1)))
+        return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
     except (TypeError, ValueError):
         return 1
 

@@ -40,3 +40,23 @@ def test_an_empty_post_of_the_enrollment_form_shows_the_form_with_its_errors(wor
     response = Client().post(reverse("enrollment:apply", args=[enrollment_token(enrollment)]), {})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_a_login_with_a_huge_username_or_next_is_refused_not_a_crash(world):
+    from django.test import Client
+
+    client = Client()
+    for data in (
+        {"username": "长" * 300, "password": "x"},
+        {"username": "sales1", "password": "x", "next": "长" * 20_000},
+        {"username": "ﷺ" * 100, "password": "x"},  # NFKC makes each of these 18 characters
+    ):
+        response = client.post(reverse("accounts:login"), data)
+        assert response.status_code == 200
+
+
+def test_a_page_number_past_any_list_shows_the_last_page(world, as_admin, as_sales):
+    for client, url in ((as_admin, reverse("crm:campus-list")), (as_sales, reverse("crm:customer-mine"))):
+        response = client.get(url, {"page": "99999999999999999999999"})
+        assert response.status_code == 200
+        assert response.context["page_obj"].number == response.context["page_obj"].paginator.num_pages
