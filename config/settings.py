@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "common",
     "accounts",
     "rbac",
+    "audit",
     "crm",
     "enrollment",
     "classroom",

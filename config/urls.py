@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", public(require_POST(set_language)), name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("rbac/", include("rbac.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("crm.urls")),  # setup/... and sales/...
     path("", include("enrollment.urls")),  # sales/enrollments/..., finance/..., enroll/<token>/
     path("", include("classroom.urls")),  # teaching/..., my/classes/..., questions/...

@@ -10,8 +10,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from accounts.services import site_gettext
+from audit.models import AccessRecord
+from audit.services import NOT_RECORDED, access_record
 from common.lists import attach_row_urls, filtered_page, simple_page
 from common.views import form_page, list_page, set_active_and_redirect, setup_form_page
 from crm import exports, selectors, services, tasks
@@ -175,6 +179,20 @@ def _may_see_all_contacts(request) -> bool:
     return request.rbac.holds("crm.customer_contacts_all")
 
 
+def _contacts_shown(request, customer: Customer, *, page: str) -> bool:
+    """Record that a page shows `customer`'s full contact details, unless the viewer is the
+    owning consultant (their daily work); False (with a message) when it could not be recorded,
+    and the page must not show them."""
+    if customer.consultant_id == request.user.pk:
+        return True
+    if access_record(
+        request=request, action=AccessRecord.Action.CONTACTS_VIEW, target=customer, detail={"page": page}
+    ):
+        return True
+    messages.error(request, NOT_RECORDED)
+    return False
+
+
 CUSTOMER_ROW_URLS = {
     "detail": "crm:customer-detail",
     "claim": "crm:customer-claim",
@@ -267,6 +285,36 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+# The lists' names as the access log records them (in the school's language).
+EXPORTED_LISTS = {
+    "pool": gettext_noop("Public pool"),
+    "mine": gettext_noop("My customers"),
+    "all": gettext_noop("All customers"),
+}
+
+
+def _export_recorded(request, filterset, exported, *, may_see_all: bool) -> bool:
+    """Record an export that holds full contact details (one record: the list, its filters and
+    how many rows), before a byte is sent. An export with every contact masked needs none."""
+    rows, unmasked = selectors.export_contact_counts(exported, request.user, may_see_all=may_see_all)
+    if not unmasked:
+        return True
+    list_kind = request.GET["list"]
+    detail = {
+        "list": list_kind,
+        "format": request.GET.get("format", "xlsx"),
+        "filters": {
+            name: value[:100] for name, value in filterset.data.items() if value and name in filterset.filters
+        },
+        "rows": rows,
+        "unmasked": unmasked,
+    }
+    label = site_gettext(EXPORTED_LISTS[list_kind])
+    return access_record(
+        request=request, action=AccessRecord.Action.CONTACTS_EXPORT, label=label, detail=detail
+    )
+
+
 def customer_export(request):
     """The current list with its filters, as .xlsx or .csv. The permission dictionary grants each
     `list` separately, so a consultant cannot export "all" by editing the URL."""
@@ -283,8 +331,12 @@ def customer_export(request):
     if not filterset.is_valid():
         messages.error(request, _("The filters are not valid; nothing was exported."))
         return redirect("crm:customer-mine")
-    customers = filterset.qs[: exports.EXPORT_LIMIT].iterator(chunk_size=exports.CHUNK)
+    exported = filterset.qs[: exports.EXPORT_LIMIT]
     may_see_all = _may_see_all_contacts(request)
+    if not _export_recorded(request, filterset, exported, may_see_all=may_see_all):
+        messages.error(request, NOT_RECORDED)
+        return redirect("crm:customer-mine")
+    customers = exported.iterator(chunk_size=exports.CHUNK)
 
     def contacts(customer):
         full = selectors.shows_full_contacts(request.user, customer, may_see_all=may_see_all)
@@ -340,6 +392,9 @@ def customer_create(request):
 
 def customer_update(request, pk: int):
     customer = get_object_or_404(selectors.customers_editable_by(request.user), pk=pk)
+    # The form holds the full contact details, so opening it is recorded as the page is.
+    if request.method == "GET" and not _contacts_shown(request, customer, page="edit"):
+        return redirect("crm:customer-detail", pk=pk)
     form = CustomerForm(request.POST or None, instance=customer)
     return _customer_form_page(
         request,
@@ -370,6 +425,7 @@ def customer_detail(request, pk: int):
     customer = selectors.customer_for_detail(request.user, pk)
     user = request.user
     full = selectors.shows_full_contacts(user, customer, may_see_all=_may_see_all_contacts(request))
+    full = full and _contacts_shown(request, customer, page="detail")
     owned_in_scope = customer.consultant_id is not None
     editable = selectors.is_editable_by(user, customer)
     if customer.in_pool:

@@ -1,10 +1,24 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
+from enrollment.templatetags.enrollment_tags import id_masked
+
+
+class MaskedIdNumber:
+    """The ID card number masked here too: the Django admin records nothing in the access log,
+    so it shows no more than a consultant sees."""
+
+    exclude = ["id_number"]
+    readonly_fields = ["id_number_masked"]
+
+    @admin.display(description=_("ID card number"))
+    def id_number_masked(self, obj) -> str:
+        return id_masked(obj.id_number)
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(MaskedIdNumber, admin.ModelAdmin):
     list_display = ["customer", "class_list", "consultant", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["customer", "class_list__course", "class_list__campus", "consultant"]
@@ -25,6 +39,6 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
     list_display = ["customer", "user", "status", "created_at"]
     raw_id_fields = ["user", "customer"]

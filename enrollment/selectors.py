@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from crm.models import ClassList
 from crm.selectors import visible_customer_filter
-from enrollment.models import Enrollment, Payment
+from enrollment.models import Enrollment, EnrollmentDocument, Payment
 from enrollment.services import classes_with_seats
 
 REVIEWER_CODENAME = "enrollment.enrollment_review"
@@ -23,6 +23,13 @@ def enrollments_visible_to(user, *, reviews_all: bool) -> QuerySet[Enrollment]:
 
 def enrollment_for_detail(user, pk: int, *, reviews_all: bool) -> Enrollment:
     return get_object_or_404(enrollments_visible_to(user, reviews_all=reviews_all), pk=pk)
+
+
+def documents_with_enrollment() -> QuerySet[EnrollmentDocument]:
+    """Documents with what names their enrollment (the access log's label) joined."""
+    return EnrollmentDocument.objects.select_related(
+        "enrollment__customer", "enrollment__class_list__course", "enrollment__class_list__campus"
+    )
 
 
 def classes_open_for_enrollment() -> QuerySet[ClassList]:

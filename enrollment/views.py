@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.models import AccessRecord
+from audit.services import NOT_RECORDED, access_record
 from common.access import public
 from common.views import file_attachment
 from crm import selectors as crm_selectors
@@ -36,6 +38,20 @@ LINK_RATE_LIMIT = 60
 
 def _reviews_all(request) -> bool:
     return request.rbac.holds(selectors.REVIEWER_CODENAME)
+
+
+def _shows_id_number(request, enrollment: Enrollment) -> bool:
+    """The full ID card number is for reviewers, while the enrollment waits for their review, and
+    only once the access log has recorded that they were shown it; everyone else (and a reviewer
+    whose view could not be recorded) sees it masked."""
+    if not (
+        enrollment.status == Enrollment.Status.SUBMITTED and enrollment.id_number and _reviews_all(request)
+    ):
+        return False
+    if access_record(request=request, action=AccessRecord.Action.ID_NUMBER_VIEW, target=enrollment):
+        return True
+    messages.error(request, NOT_RECORDED)
+    return False
 
 
 # --- Consultant -------------------------------------------------------------------------------
@@ -94,8 +110,7 @@ def enrollment_detail(request, pk: int):
         "balance": services.enrollment_balance(enrollment),
         "can_record_payment": request.rbac.allows("enrollment:payment-create"),
         "can_review": can_review,
-        # The full ID card number is for those who review enrollments; consultants see it masked.
-        "shows_id_number": _reviews_all(request),
+        "shows_id_number": _shows_id_number(request, enrollment),
         "can_regenerate": bool(link) and request.rbac.allows("enrollment:enrollment-link-regenerate"),
         "can_open_customer": request.rbac.allows("crm:customer-detail"),
         "reject_form": RejectForm() if can_review else None,
@@ -117,11 +132,21 @@ def enrollment_link_regenerate(request, pk: int):
 
 
 def enrollment_document(request, pk: int):
-    """A document, as an attachment, to those who may see its enrollment."""
-    document = get_object_or_404(EnrollmentDocument.objects.select_related("enrollment"), pk=pk)
+    """A document, as an attachment, to those who may see its enrollment; each download is
+    recorded in the access log first, and refused when it cannot be."""
+    document = get_object_or_404(selectors.documents_with_enrollment(), pk=pk)
     visible = selectors.enrollments_visible_to(request.user, reviews_all=_reviews_all(request))
     if not visible.filter(pk=document.enrollment_id).exists():
         raise Http404
+    detail = {"document": document.pk, "kind": document.kind, "file": document.original_name}
+    if not access_record(
+        request=request,
+        action=AccessRecord.Action.DOCUMENT_DOWNLOAD,
+        target=document.enrollment,
+        detail=detail,
+    ):
+        messages.error(request, NOT_RECORDED)
+        return redirect("enrollment:enrollment-detail", document.enrollment_id)
     return file_attachment(document.file, filename=document.original_name, content_type=document.content_type)
 
 

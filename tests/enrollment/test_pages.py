@@ -257,7 +257,7 @@ def test_a_contract_changed_while_the_student_read_it_is_shown_again(world, enro
 
 def test_only_reviewers_see_the_full_id_card_number(world, enrollment):
     Enrollment.objects.filter(pk=enrollment.pk).update(
-        id_number=ID_NUMBER, submitted_at=enrollment.created_at
+        id_number=ID_NUMBER, submitted_at=enrollment.created_at, status=Enrollment.Status.SUBMITTED
     )
     url = reverse("enrollment:enrollment-detail", args=[enrollment.pk])
     consultant_page = make_client(world.sales).get(url).content.decode()

@@ -311,7 +311,7 @@ ADMIN_MENU = {
         "crm.dict_item_list",
         "rbac.department_list",
     },
-    "access": {"rbac.user_list", "rbac.role_list"},
+    "access": {"rbac.user_list", "rbac.role_list", "audit.access_log"},
 }
 CONSULTANT_MENU = {"crm.customer_pool", "crm.customer_mine", "crm.customer_trash", "crm.customer_import"}
 MANAGER_SALES_MENU = {

@@ -377,6 +377,14 @@ EXPECTED: list[Case] = [
     Case("rbac:department-create", ADMIN),
     Case("rbac:department-update", ADMIN, kwargs=department_pk("sales")),
     post("rbac:department-set-active", ADMIN, kwargs=department_pk("sales"), data={"active": "0"}),
+    # The access log: administrators read it (bad filters are a message); it has no other URL,
+    # and a POST changes nothing (read-only).
+    Case("audit:access-log", ADMIN),
+    Case("audit:access-log", ADMIN, query="action=id_number_view&date_from=2026-11-01", variant="filtered"),
+    Case(
+        "audit:access-log", ADMIN, query="date_to=2026-13-45&user=99999999999999999999", variant="bad-filters"
+    ),
+    post("audit:access-log", frozenset(), ok=200, variant="post", wrong_method=ADMIN),
     # Campuses
     Case("crm:campus-list", ADMIN),
     Case("crm:campus-create", ADMIN),
