@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
@@ -19,6 +18,7 @@ from accounts.services import site_gettext
 from classroom.homework import homework_kind, too_large_message
 from classroom.models import Answer, HomeworkFile, Lesson, Question, StudyRecord
 from classroom.selectors import students_of_class
+from common.files import file_store
 from crm.models import ClassList
 from enrollment.documents import display_name
 
@@ -149,7 +149,7 @@ def homework_upload(*, record: StudyRecord, upload) -> HomeworkFile:
             uploaded_at=now,
             is_late=record.lesson.is_late(now),
         )
-        homework.file.save("homework", ContentFile(data), save=False)
+        file_store(homework.file, "homework", data)
         try:
             homework.save()
             StudyRecord.objects.filter(pk=record.pk).update(homework_submitted_at=now)

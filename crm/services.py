@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 from accounts.models import User
 from accounts.services import notification_send, site_gettext
 from common.bulk import ArrayRowWriter, in_many, reserve_ids
+from common.files import file_store
 from crm import imports
 from crm.models import (
     AllocationWeight,
@@ -595,6 +595,7 @@ IMPORTED_CUSTOMER_COLUMNS = (
 UNCONFIRMED_IMPORT_KEEP = timedelta(days=1)
 
 
+@transaction.atomic
 def customer_import_upload(*, table: imports.Table, data: bytes, filename: str, by: User) -> CustomerImport:
     """Keep a checked upload (see `imports.read_table`) until its columns are confirmed; the
     guessed mapping and the first rows are stored for the mapping page."""
@@ -610,8 +611,12 @@ def customer_import_upload(*, table: imports.Table, data: bytes, filename: str, 
         mapping=imports.guess_mapping(table.headers),
         total_rows=table.total_rows,
     )
-    record.file.save(f"upload.{table.file_format}", ContentFile(data), save=False)
-    record.save()
+    file_store(record.file, f"upload.{table.file_format}", data)
+    try:
+        record.save()
+    except Exception:
+        record.file.delete(save=False)  # no row, no file
+        raise
     return record
 
 

@@ -683,10 +683,17 @@ def customer_import(request):
     """Upload a spreadsheet; the next page maps its columns. Lists the user's recent imports."""
     form = CustomerImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        record = services.customer_import_upload(
-            table=form.table, data=form.data_bytes, filename=form.cleaned_data["file"].name, by=request.user
-        )
-        return redirect("crm:customer-import-detail", record.pk)
+        try:
+            record = services.customer_import_upload(
+                table=form.table,
+                data=form.data_bytes,
+                filename=form.cleaned_data["file"].name,
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("crm:customer-import-detail", record.pk)
     context = {
         "form": form,
         "title": _("Import customers"),

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import password_set_link
+from common.files import file_store
 from common.mail import send_templated_mail
 from crm.models import ClassList, Customer, OwnershipEvent
 from enrollment.documents import display_name, document_type
@@ -135,7 +135,7 @@ def enrollment_document_add(
         size=len(data),
         content_type=content_type,
     )
-    document.file.save("document", ContentFile(data), save=False)
+    file_store(document.file, "document", data)
     try:
         document.save()
     except Exception:
