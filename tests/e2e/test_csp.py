@@ -12,10 +12,12 @@ nothing because it was deaf cannot pass.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -73,6 +75,24 @@ def make_customer(name: str, phone: str, owner: User, source: DictItem) -> Custo
         consultant=owner,
         claimed_at=timezone.now() - timedelta(days=3),
     )
+
+
+def finish_while_polled(running: CustomerImport) -> None:
+    """Mark the import finished while the page polls it. The live server shares the in-memory
+    test database through SQLite's shared cache, whose table locks refuse a write while a poll
+    reads the table (a file database in WAL mode, as in production, would not): try again."""
+    for _attempt in range(50):
+        try:
+            CustomerImport.objects.filter(pk=running.pk).update(
+                status=CustomerImport.Status.DONE,
+                processed_rows=10,
+                created_count=10,
+                finished_at=timezone.now(),
+            )
+            return
+        except OperationalError:
+            time.sleep(0.05)
+    raise AssertionError("the import row stayed locked by the polls")
 
 
 def test_every_scripted_page_works_under_the_policy(ui, staff, live_server):
@@ -138,9 +158,7 @@ def test_every_scripted_page_works_under_the_policy(ui, staff, live_server):
     with page.expect_request(lambda request: request.headers.get("hx-request") == "true") as polled:
         pass
     assert polled.value.headers.get("x-csrftoken"), polled.value.headers
-    CustomerImport.objects.filter(pk=running.pk).update(
-        status=CustomerImport.Status.DONE, processed_rows=10, created_count=10, finished_at=timezone.now()
-    )
+    finish_while_polled(running)
     expect(status).to_have_attribute("data-status", "done", timeout=5_000)
     expect(page.get_by_test_id("import-created")).to_have_text("10")
 
