@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import user_choices
 from audit.models import AccessRecord
-from common.filters import prefix_q, read_choices_once, start_of_day, style_widget
+from common.filters import StyledFilterSet, prefix_q, start_of_day
 
 # Dates outside these overflow datetime arithmetic (9999-12-31 + 1 day) or time-zone conversion.
 SANE_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2999, 12, 31))]
@@ -34,7 +34,7 @@ def _date_filter(method: str, label) -> django_filters.DateFilter:
     )
 
 
-class AccessRecordFilter(django_filters.FilterSet):
+class AccessRecordFilter(StyledFilterSet):
     """The access log's filters. The search matches the start of the record's label (a customer's
     name), from an index, never a `LIKE '%…%'` scan of a log that only grows."""
 
@@ -61,18 +61,10 @@ class AccessRecordFilter(django_filters.FilterSet):
         self.users = users
         self.filters["user"].queryset = users
 
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_educrm_styled", False):
-            # The accounts read once, as (id, name) rows; validation still looks the choice up.
-            user = form.fields["user"]
-            user.widget.choices = [("", user.empty_label), *user_choices(self.users)]
-            for field in form.fields.values():
-                style_widget(field.widget)
-                read_choices_once(field)
-            form._educrm_styled = True
-        return form
+    def prepare_form(self, form) -> None:
+        # The accounts read once, as (id, name) rows; validation still looks the choice up.
+        user = form.fields["user"]
+        user.widget.choices = [("", user.empty_label), *user_choices(self.users)]
 
     def filter_label(self, queryset, name, value):
         term = value.strip()

@@ -38,7 +38,26 @@ def style_widget(widget: forms.Widget) -> None:
     widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class StyledFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form has Bootstrap's small controls and reads each model choice list with
+    one plain query. `prepare_form(form)` runs once, before that, for choices set by hand."""
+
+    def prepare_form(self, form) -> None:
+        """Subclasses set choices they have read themselves here."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_educrm_styled", False):
+            self.prepare_form(form)
+            for field in form.fields.values():
+                style_widget(field.widget)
+                read_choices_once(field)
+            form._educrm_styled = True
+        return form
+
+
+class SearchFilterSet(StyledFilterSet):
     """A FilterSet with a free-text `q` over `search_fields` (small setup tables only; the big
     customer table searches normalised keys and a full-text index instead) and Bootstrap widgets."""
 
@@ -52,16 +71,6 @@ class SearchFilterSet(django_filters.FilterSet):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
     )
-
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_educrm_styled", False):
-            for field in form.fields.values():
-                style_widget(field.widget)
-                read_choices_once(field)
-            form._educrm_styled = True
-        return form
 
     def filter_search(self, queryset, name, value):
         for term in value.split()[:5]:

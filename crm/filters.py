@@ -12,11 +12,10 @@ from accounts.models import User
 from accounts.selectors import user_choices
 from common.filters import (
     SearchFilterSet,
+    StyledFilterSet,
     active_filter,
     prefix_q,
-    read_choices_once,
     start_of_day,
-    style_widget,
     today_bounds,
 )
 from crm.models import Campus, ClassList, Course, Customer, DictItem
@@ -91,7 +90,7 @@ class DictItemFilter(SearchFilterSet):
 SANE_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2999, 12, 31))]
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(StyledFilterSet):
     """Filters of the three customer lists. Search goes to exact, indexed keys (normalised phone,
     QQ, WeChat, customer number) and to prefixes of the name, its pinyin and its initials, never
     to a `LIKE '%…%'` scan of a million rows."""
@@ -177,19 +176,11 @@ class CustomerFilter(django_filters.FilterSet):
         transfer's list are the same (a select renders its choices with a query of its own)."""
         return user_choices(self.consultants)
 
-    @property
-    def form(self):
-        form = super().form
-        if not getattr(form, "_educrm_styled", False):
-            consultant = form.fields.get("consultant")
-            if consultant is not None:
-                # The page's consultants, read once for this select and the batch transfer.
-                consultant.widget.choices = [("", consultant.empty_label), *self.consultant_choices]
-            for field in form.fields.values():
-                style_widget(field.widget)
-                read_choices_once(field)
-            form._educrm_styled = True
-        return form
+    def prepare_form(self, form) -> None:
+        consultant = form.fields.get("consultant")
+        if consultant is not None:
+            # The page's consultants, read once for this select and the batch transfer.
+            consultant.widget.choices = [("", consultant.empty_label), *self.consultant_choices]
 
     def filter_search(self, queryset, name, value):
         term = value.strip()[:50]

@@ -22,13 +22,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.models import User
-from crm.models import Campus, ClassList, Course, Customer, CustomerImport, DictItem
-from crm.normalize import name_keys, normalize_phone
+from crm.models import Campus, ClassList, Course, CustomerImport, DictItem
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Student
 from enrollment.tokens import enrollment_token
 from rbac.defaults import FINANCE, SALES, SALES_MANAGER, STUDENT
+from tests.e2e.test_classroom_journeys import make_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -60,21 +59,6 @@ class PolicyWatch:
         text = message.text
         if message.type == "error" or "Content Security Policy" in text or "Refused to" in text:
             self.console.append(f"{message.type}: {text}")
-
-
-def make_customer(name: str, phone: str, owner: User, source: DictItem) -> Customer:
-    pinyin, initials = name_keys(name)
-    return Customer.objects.create(
-        name=name,
-        name_pinyin=pinyin,
-        name_initials=initials,
-        phone=normalize_phone(phone),
-        source=source,
-        consulted_on=timezone.localdate() - timedelta(days=3),
-        created_by=owner,
-        consultant=owner,
-        claimed_at=timezone.now() - timedelta(days=3),
-    )
 
 
 def finish_while_polled(running: CustomerImport) -> None:
