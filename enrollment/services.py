@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -296,6 +297,11 @@ def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> None:
 
 
 # --- Payments ---------------------------------------------------------------------------------
+# How long a double-submitted payment form waits for the first submission to commit.
+KEY_LOOKUPS = 20
+KEY_LOOKUP_PAUSE = 0.05
+
+
 def payment_record(
     *, enrollment: Enrollment, values: dict, by: User, request_key: uuid.UUID
 ) -> tuple[Payment, bool]:
@@ -307,13 +313,25 @@ def payment_record(
                 enrollment=enrollment, consultant=by, request_key=request_key, **values
             )
     except IntegrityError as error:
-        existing = Payment.objects.filter(request_key=request_key).first()
-        if existing is None:
-            raise
-        if existing.enrollment_id != enrollment.pk:
+        if "request_key" not in str(error):
+            raise  # another constraint (an amount of zero): not a second submission
+        existing = _payment_with_key(request_key)
+        if existing is None or existing.enrollment_id != enrollment.pk:
             raise EnrollmentRefused(gettext("This form was already used; reload the page.")) from error
         return existing, False
     return payment, True
+
+
+def _payment_with_key(request_key: uuid.UUID) -> Payment | None:
+    """The payment another request saved with `request_key`. Its transaction may still be
+    committing when our insert met the key (SQLite's shared cache shows the key first), so look
+    a few times before giving up."""
+    for _attempt in range(KEY_LOOKUPS):
+        payment = Payment.objects.filter(request_key=request_key).first()
+        if payment is not None:
+            return payment
+        time.sleep(KEY_LOOKUP_PAUSE)
+    return None
 
 
 def _decide(payment: Payment, by: User, status: str, reason: str = "") -> None:
