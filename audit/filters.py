@@ -1,17 +1,14 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import user_choices
 from audit.models import AccessRecord
-from common.filters import StyledFilterSet, prefix_q, start_of_day
+from common.filters import SANE_DATES, StyledFilterSet, prefix_q, start_of_day
 
-# Dates outside these overflow datetime arithmetic (9999-12-31 + 1 day) or time-zone conversion.
-SANE_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2999, 12, 31))]
 # The largest id the database's big integer columns hold.
 MAX_ID = 2**63 - 1
 

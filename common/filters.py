@@ -4,10 +4,17 @@ from operator import or_
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Dates outside these overflow datetime arithmetic (9999-12-31 + 1 day) or time-zone conversion.
+SANE_DATES = [
+    MinValueValidator(datetime.date(1900, 1, 1)),
+    MaxValueValidator(datetime.date(2999, 12, 31)),
+]
 
 
 class AllYesNoSelect(forms.NullBooleanSelect):

@@ -1,9 +1,8 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 
 import django_filters
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import user_choices
 from common.filters import (
+    SANE_DATES,
     SearchFilterSet,
     StyledFilterSet,
     active_filter,
@@ -84,10 +84,6 @@ class DictItemFilter(SearchFilterSet):
     class Meta:
         model = DictItem
         fields = ["q", "kind", "is_active"]
-
-
-# Dates outside these overflow datetime arithmetic (9999-12-31 + 1 day) or time-zone conversion.
-SANE_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2999, 12, 31))]
 
 
 class CustomerFilter(StyledFilterSet):

@@ -7,32 +7,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from common.access import AUTHENTICATED, PUBLIC
-from tests.conftest import make_client
-from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
+from tests.rbac.test_url_matrix import EXPECTED, Case
 from tests.security import snapshot
-
-# Who asks: someone the row allows, so that the token is the only thing missing.
-PREFERRED_ROLES = ("sales", "manager", "admin", "finance", "teacher", "student")
-
-
-def allowed_role(case: Case) -> str:
-    if case.access == PUBLIC:
-        return ANONYMOUS
-    if case.access == AUTHENTICATED:
-        return "sales"
-    return next((role for role in PREFERRED_ROLES if role in case.access), "superuser")
+from tests.security.cases import case_request
 
 
 def request_parts(world, case: Case):
-    """The row's client (CSRF checks on, as a browser gets them) and URL, its objects created."""
-    role = allowed_role(case)
-    user = None if role == ANONYMOUS else world.users[role]
-    client = make_client(user, enforce_csrf_checks=True)
-    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
-    if case.query:
-        url = f"{url}?{case.query}"
-    data = case.data(world) if callable(case.data) else case.data
+    """The row's client, with CSRF checks on as a browser gets them, its URL and data."""
+    client, url, data, _role = case_request(world, case, enforce_csrf_checks=True)
     return client, url, data
 
 

@@ -16,9 +16,9 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.conftest import make_client
-from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
+from tests.rbac.test_url_matrix import EXPECTED, Case
 from tests.security import snapshot
-from tests.security.test_csrf import allowed_role
+from tests.security.cases import case_request
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 NOT_THE_ACTIONS = ("django_session",)
@@ -52,13 +52,7 @@ ACTIONS = [case for case in EXPECTED if case.method == "POST"]
 
 @pytest.mark.parametrize("case", ACTIONS, ids=lambda case: case.id)
 def test_an_action_failing_at_any_write_after_the_first_leaves_nothing(world, case: Case):
-    role = allowed_role(case)
-    user = None if role == ANONYMOUS else world.users[role]
-    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
-    if case.query:
-        url = f"{url}?{case.query}"
-    data = case.data(world) if callable(case.data) else case.data
-    client = make_client(user, raise_request_exception=False)
+    client, url, data, _role = case_request(world, case, raise_request_exception=False)
     client.get(reverse("health"))  # the session and the language cookie exist before the first try
 
     for number in range(2, MOST_WRITES + 1):

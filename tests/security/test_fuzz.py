@@ -12,14 +12,12 @@ import os
 import re
 
 import pytest
-from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_client
-from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
+from tests.rbac.test_url_matrix import EXPECTED, Case
 from tests.security import snapshot
-from tests.security.test_csrf import allowed_role
+from tests.security.cases import case_request, with_params
 
 EXAMPLES = 8
 FIELD_NAME = re.compile(r'\sname="([^"]+)"')
@@ -86,13 +84,6 @@ def hostile_params(names: list[str]):
     return st.dictionaries(st.sampled_from(names), st.lists(hostile_text, min_size=1, max_size=2), max_size=6)
 
 
-def case_request(world, case: Case):
-    role = allowed_role(case)
-    user = None if role == ANONYMOUS else world.users[role]
-    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
-    return make_client(user), url, role
-
-
 # The same examples on every run, so CI is repeatable; FUZZ_RANDOM=1 explores new ones.
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -111,8 +102,8 @@ ACTIONS = [case for case in EXPECTED if case.method == "POST"]
 
 @pytest.mark.parametrize("case", PAGES, ids=lambda case: case.id)
 def test_hostile_query_parameters_never_crash_a_page_or_write(world, case: Case):
-    client, url, role = case_request(world, case)
-    page = client.get(f"{url}?{case.query}" if case.query else url)
+    client, url, _data, role = case_request(world, case)
+    page = client.get(url)
     names = (
         field_names(page.content.decode(errors="replace")) if "html" in page.get("Content-Type", "") else []
     )
@@ -121,8 +112,7 @@ def test_hostile_query_parameters_never_crash_a_page_or_write(world, case: Case)
     @FUZZ_SETTINGS
     @given(params=hostile_params(names))
     def fuzz(params):
-        query = f"{case.query}&" if case.query else ""
-        response = client.get(f"{url}?{query}", params)
+        response = client.get(with_params(url, params))
         assert response.status_code < 500, f"{case.id} as {role} with {params!r}"
 
     before = snapshot.take()
@@ -137,9 +127,7 @@ def post_targets() -> list[Case]:
 
 @pytest.mark.parametrize("case", post_targets(), ids=lambda case: f"{case.id}-{case.method}")
 def test_hostile_form_posts_never_crash_and_a_refused_form_writes_nothing(world, case: Case):
-    client, url, role = case_request(world, case)
-    target = f"{url}?{case.query}" if case.query else url
-    known = case.data(world) if callable(case.data) else dict(case.data)
+    client, target, known, role = case_request(world, case)
     names = sorted(known)
     if case.method == "GET":
         page = client.get(target)

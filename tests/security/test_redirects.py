@@ -6,11 +6,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import reverse
 
-from tests.conftest import make_client
-from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
-from tests.security.test_csrf import allowed_role
+from tests.rbac.test_url_matrix import EXPECTED, Case
+from tests.security.cases import case_request, with_params
 
 OFF_SITE = (
     "https://evil.example/steal",
@@ -31,17 +29,12 @@ def is_on_site(location: str) -> bool:
 @pytest.mark.parametrize("target", OFF_SITE)
 @pytest.mark.parametrize("case", EXPECTED, ids=lambda case: case.id)
 def test_no_redirect_leaves_the_site(world, case: Case, target):
-    role = allowed_role(case)
-    user = None if role == ANONYMOUS else world.users[role]
-    client = make_client(user)
-    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
+    client, url, data, _role = case_request(world, case)
     hostile = dict.fromkeys(REDIRECT_PARAMETERS, target)
-    data = case.data(world) if callable(case.data) else dict(case.data)
     if case.method == "GET":
-        query = f"{case.query}&" if case.query else ""
-        response = client.get(f"{url}?{query}", hostile)
+        response = client.get(with_params(url, hostile))
     else:
-        response = client.post(f"{url}?{case.query}" if case.query else url, {**data, **hostile})
+        response = client.post(url, {**data, **hostile})
     location = response.get("Location", "")
     if response.status_code in (301, 302, 303, 307, 308):
         assert is_on_site(location), f"{case.id} redirects to {location!r}"

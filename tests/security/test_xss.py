@@ -13,9 +13,8 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from tests.conftest import make_client
-from tests.rbac.test_url_matrix import ANONYMOUS, EXPECTED, Case
-from tests.security.test_csrf import allowed_role
+from tests.rbac.test_url_matrix import EXPECTED, Case
+from tests.security.cases import case_request
 
 PROJECT_APPS = ("accounts", "rbac", "crm", "enrollment", "classroom", "reports", "audit")
 # Break out of an element, an attribute, a textarea and a script block.
@@ -84,13 +83,9 @@ PAGES = [case for case in EXPECTED if case.method == "GET"]
 
 @pytest.mark.parametrize("case", PAGES, ids=lambda case: case.id)
 def test_no_page_carries_stored_markup_unescaped(world, case: Case):
-    role = allowed_role(case)
-    user = None if role == ANONYMOUS else world.users[role]
-    url = reverse(case.url_name, kwargs=case.kwargs(world, user))
-    if case.query:
-        url = f"{url}?{case.query}"
+    client, url, _data, role = case_request(world, case)
     assert fill_every_text_column() > 0
-    response = make_client(user).get(url)
+    response = client.get(url)
     assert response.status_code < 500
     if "html" not in response.get("Content-Type", ""):
         return
