@@ -181,8 +181,11 @@ def homework_zip(request, pk: int):
         zip_stream(zip(names, (homework.file for homework in files), strict=True)),
         content_type="application/zip",
     )
+    # A course may be called "UI/UX设计": a slash or backslash would make the name a path (and
+    # Django leaves a slash unencoded in `filename*=`, which the header's grammar does not allow).
+    class_name = f"{lesson.class_list.course.name} {lesson.class_list.semester_label}"
     filename = _("%(class)s lesson %(number)s homework.zip") % {
-        "class": f"{lesson.class_list.course.name} {lesson.class_list.semester_label}",
+        "class": class_name.replace("/", "-").replace("\\", "-"),
         "number": lesson.number,
     }
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -22,8 +23,14 @@ CHUNK = 2000
 
 
 def neutralise(value) -> object:
-    """Prefix a text cell that a spreadsheet would evaluate with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A text cell as an export may hold it: prefixed with an apostrophe when a spreadsheet would
+    evaluate it, also after leading spaces (importers offer to trim them), and without the control
+    characters a worksheet cannot hold (openpyxl refuses them, failing the whole export). Other
+    values are returned as they are."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_STARTS) or value.lstrip().startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -126,7 +133,7 @@ def import_template() -> bytes:
     for cell in help_sheet[1]:
         cell.font = bold
     for column, text in _import_help():
-        help_sheet.append([column, text])
+        help_sheet.append([column, neutralise(text)])  # the data dictionary's labels and course names
     help_sheet.column_dimensions["A"].width = 18
     help_sheet.column_dimensions["B"].width = 100
     return workbook_bytes(workbook)

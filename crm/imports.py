@@ -41,6 +41,10 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: old .xls, or an 
 # Files that are text-like enough to decode but are no CSV: PDF, PNG, JPEG, GIF, RTF, gzip.
 BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# GB18030 decodes almost any byte pairs, so Big5 (Taiwan and Hong Kong Excel) reads as wrong
+# characters instead of failing; many of them fall in the private use area, which text typed in
+# GBK never holds.
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # A cell element that is not empty (`<c .../>` is), with any namespace prefix, capturing its
@@ -282,20 +286,22 @@ def _check_sheet_extent(archive: zipfile.ZipFile, path: str) -> None:
 
 def _decode(data: bytes) -> str:
     """UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 with or without a BOM, else GB18030 (a
-    superset of GBK). Text with control characters is some other kind of file."""
+    superset of GBK). Text with control characters is some other kind of file; GB18030 text with
+    private-use characters is some other encoding (Big5, most often)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ("utf-16",)
     elif b"\x00" in data[:8192]:
         raise ImportFileError(_("This is neither an Excel workbook nor a CSV file."))
     else:
         encodings = ("utf-8-sig", "gb18030")
+    text = None
     for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:
+    if text is None or (encoding == "gb18030" and PRIVATE_USE.search(text)):
         raise ImportFileError(_("The CSV file's text encoding is not UTF-8 or GBK; save it as UTF-8."))
     if CONTROL_CHARACTERS.search(text[:8192]):
         raise ImportFileError(_("This is neither an Excel workbook nor a CSV file."))

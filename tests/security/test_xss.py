@@ -8,10 +8,13 @@ form writes (history rows, import problems, notifications)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.apps import apps
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.rbac.test_url_matrix import EXPECTED, Case
 from tests.security.cases import case_request
@@ -100,3 +103,22 @@ def test_the_filled_values_reach_the_pages(world, as_manager):
     fill_every_text_column()
     html = as_manager.get(reverse("crm:customer-detail", args=[world.sales_lead.pk])).content.decode()
     assert "&lt;script&gt;alert(" in html or "&lt;img src=x onerror" in html or "&lt;svg onload" in html
+
+
+def test_the_report_charts_data_cannot_close_its_script_element(world, as_manager):
+    """The sales report hands Chart.js its data through json_script; the source labels are the
+    only stored text in it (consultants and classes are tables on the page, escaped above).
+    Inside the element `<`, `>` and `&` must be escapes, so no label ends the script early."""
+    label = '</script><script>alert("x6")</script>&amp;<!--'
+    world.source.label = label
+    world.source.save(update_fields=["label"])
+    month = timezone.localdate().strftime("%Y-%m")
+    html = as_manager.get(f"{reverse('reports:sales-report')}?month={month}").content.decode()
+
+    opening = '<script id="report-charts" type="application/json">'
+    start = html.index(opening) + len(opening)
+    data = html[start : html.index("</script>", start)]
+    assert not set("<>&") & set(data), data
+    assert "\\u003C/script\\u003E" in data
+    assert label in json.loads(data)["sources"]["labels"]
+    assert html.count('alert("x6")') == 0
