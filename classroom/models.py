@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from crm.models import ClassList
 from enrollment.models import Student
@@ -162,6 +163,12 @@ class HomeworkFile(models.Model):
         return self.original_name
 
 
+class QuestionQuerySet(models.QuerySet):
+    def live(self):
+        """Questions not in the recycle bin: lists, search and pages read these."""
+        return self.filter(is_deleted=False)
+
+
 class Question(models.Model):
     """A student's question to the class; teachers and the adviser answer, one answer is accepted.
     Titles and bodies are searched through a full-text index (see the migration)."""
@@ -185,10 +192,19 @@ class Question(models.Model):
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
     answer_count = models.PositiveIntegerField(_("answers"), default=0)
     is_solved = models.BooleanField(_("solved"), default=False)
+    is_deleted = models.BooleanField(_("deleted"), default=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
+    # The body is large and never edited after asking; the row itself keeps it.
+    history = HistoricalRecords(excluded_fields=["body"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["class_list", "-created_at"], name="question_class_idx")]
+        indexes = [
+            models.Index(fields=["class_list", "-created_at"], name="question_class_idx"),
+            models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="question_deleted_idx"),
+        ]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
 

@@ -80,6 +80,24 @@ register(
     parent="classroom.question_list",
     default_roles=(TEACHER,),
 )
+register(
+    "classroom.question_trash",
+    _("View and restore own classes' deleted questions"),
+    "classroom:question-trash",
+    menu="classroom",
+    menu_label=_("Deleted questions"),
+    icon="trash",
+    order=25,
+    default_roles=(TEACHER,),
+)
+register(
+    "classroom.question_restore",
+    _("Restore deleted questions"),
+    "classroom:question-restore",
+    methods=("POST",),
+    parent="classroom.question_trash",
+    default_roles=(TEACHER,),
+)
 
 # --- Both: the selectors admit a file's student and its class's teachers ------------------------------
 register(
@@ -92,6 +110,15 @@ register(
     "classroom.question_detail",
     _("Read a question and its answers"),
     "classroom:question-detail",
+    default_roles=(TEACHER, STUDENT),
+)
+# The selectors admit the asker and the class's teachers; the service lets an asker delete only
+# a question without answers.
+register(
+    "classroom.question_delete",
+    _("Delete questions (own unanswered ones, or any of own classes' as a teacher)"),
+    "classroom:question-delete",
+    methods=("POST",),
     default_roles=(TEACHER, STUDENT),
 )
 register(

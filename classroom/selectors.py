@@ -199,12 +199,15 @@ def homework_of_student(user) -> QuerySet[HomeworkFile]:
 
 # --- Questions ---------------------------------------------------------------------------------------
 def questions_visible_to(user) -> QuerySet[Question]:
-    """Questions of the classes the user teaches, advises or studies in."""
+    """Live questions of the classes the user teaches, advises or studies in (deleted ones are
+    only in their teachers' recycle bin)."""
     classes = Q(class_list__in=classes_taught_by(user).values("pk")) | Q(
         class_list__in=ClassList.objects.filter(students__user=user).values("pk")
     )
-    return Question.objects.filter(classes).select_related(
-        "class_list__course", "class_list__campus", "asked_by", "lesson"
+    return (
+        Question.objects.live()
+        .filter(classes)
+        .select_related("class_list__course", "class_list__campus", "asked_by", "lesson")
     )
 
 
@@ -215,7 +218,24 @@ def question_for_detail(user, pk: int) -> Question:
 def question_for_teacher(user, pk: int) -> Question:
     """A question of a class the user teaches or advises (whom it is for to answer)."""
     return get_object_or_404(
-        Question.objects.filter(class_list__in=classes_taught_by(user).values("pk")), pk=pk
+        Question.objects.live().filter(class_list__in=classes_taught_by(user).values("pk")), pk=pk
+    )
+
+
+def questions_deletable_by(user) -> QuerySet[Question]:
+    """Live questions the user may try to delete: their own, and those of classes they teach or
+    advise (the service checks the rest: an asker's question must have no answer)."""
+    return Question.objects.live().filter(
+        Q(asked_by=user) | Q(class_list__in=classes_taught_by(user).values("pk"))
+    )
+
+
+def questions_deleted_for_teacher(user) -> QuerySet[Question]:
+    """The recycle bin: deleted questions of the classes the user teaches or advises."""
+    return (
+        Question.objects.filter(is_deleted=True, class_list__in=classes_taught_by(user).values("pk"))
+        .select_related("class_list__course", "class_list__campus", "asked_by")
+        .order_by("-deleted_at", "-id")
     )
 
 
@@ -223,7 +243,8 @@ def answer_acceptable_by(user, pk: int) -> Answer:
     """An answer the user may accept: to their own question, or in a class they teach."""
     return get_object_or_404(
         Answer.objects.filter(
-            Q(question__asked_by=user) | Q(question__class_list__in=classes_taught_by(user).values("pk"))
+            Q(question__asked_by=user) | Q(question__class_list__in=classes_taught_by(user).values("pk")),
+            question__is_deleted=False,
         ),
         pk=pk,
     )

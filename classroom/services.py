@@ -19,7 +19,9 @@ from classroom.homework import homework_kind, too_large_message
 from classroom.models import Answer, HomeworkFile, Lesson, Question, StudyRecord
 from classroom.selectors import students_of_class
 from common.files import file_store
+from common.history import history_record_rows
 from crm.models import ClassList
+from crm.selectors import teaches_class
 from enrollment.documents import display_name
 
 LESSON_FIELDS = (
@@ -186,9 +188,9 @@ def question_ask(
     """A student's question; the class's teachers and adviser are notified."""
     if lesson is not None and lesson.class_list_id != class_list.pk:
         raise ValidationError(gettext("Pick a lesson of this class."))
-    question = Question.objects.create(
-        class_list=class_list, lesson=lesson, title=title, body=body, asked_by=by
-    )
+    question = Question(class_list=class_list, lesson=lesson, title=title, body=body, asked_by=by)
+    question._history_user = by
+    question.save(force_insert=True)
     link = reverse("classroom:question-detail", args=[question.pk])
     text = site_gettext(
         gettext_noop("%(student)s asked in %(class)s: %(title)s"),
@@ -215,7 +217,10 @@ def question_answer(*, question: Question, body: str, by: User) -> Answer:
     """An answer from the class's teacher or adviser; the asker is notified."""
     _lock_question(question.pk)  # two answers at once must both be counted
     answer = Answer.objects.create(question=question, body=body, author=by)
-    Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
+    row = Question.objects.filter(pk=question.pk)
+    if not row.live().update(answer_count=F("answer_count") + 1):
+        raise ClassroomRefused(gettext("This question was deleted; the answer was not saved."))
+    history_record_rows(row, by=by, at=answer.created_at)
     if question.asked_by_id != by.pk:
         Notification.objects.create(
             recipient_id=question.asked_by_id,
@@ -230,13 +235,51 @@ def question_answer(*, question: Question, body: str, by: User) -> Answer:
 
 
 @transaction.atomic
-def answer_accept(*, answer: Answer) -> Answer:
-    """Make this the question's one accepted answer (another accepted one is unmarked first)."""
+def answer_accept(*, answer: Answer, by: User | None = None) -> Answer:
+    """Make this the question's one accepted answer (another accepted one is unmarked first).
+    `by` is who accepted it (the history's user). The question gets a history row only when it
+    becomes solved: accepting another answer later changes nothing of the question."""
     _lock_question(answer.question_id)  # two accepts at once: one after the other, no 500
     Answer.objects.filter(question=answer.question_id, is_accepted=True).exclude(pk=answer.pk).update(
         is_accepted=False
     )
     Answer.objects.filter(pk=answer.pk).update(is_accepted=True)
-    Question.objects.filter(pk=answer.question_id).update(is_solved=True)
+    row = Question.objects.filter(pk=answer.question_id)
+    if row.filter(is_solved=False).update(is_solved=True):
+        history_record_rows(row, by=by, at=timezone.now())
     answer.is_accepted = True
     return answer
+
+
+@transaction.atomic
+def question_delete(*, question: Question, by: User) -> Question:
+    """Move a question to the recycle bin. The class's teachers and adviser may delete any of
+    its questions (an inappropriate one, say); the asker only their own while it has no
+    answer, checked with the question locked (an answer being saved waits for the lock, and
+    its counter UPDATE skips a deleted question), so one of the two wins cleanly."""
+    _lock_question(question.pk)
+    now = timezone.now()
+    row = Question.objects.live().filter(pk=question.pk)
+    as_asker = not teaches_class(by, question.class_list_id)
+    if as_asker and question.asked_by_id != by.pk:
+        raise ClassroomRefused(gettext("Only the asker or the class's teachers may delete a question."))
+    if as_asker and not row.filter(answer_count=0).exists():
+        raise ClassroomRefused(
+            gettext("This question has answers, so it stays; ask your teacher if it must go.")
+        )
+    if not row.update(is_deleted=True, deleted_at=now):
+        raise ClassroomRefused(gettext("This question is in the recycle bin already."))
+    history_record_rows(Question.objects.filter(pk=question.pk), by=by, at=now)
+    question.is_deleted, question.deleted_at = True, now
+    return question
+
+
+@transaction.atomic
+def question_restore(*, question: Question, by: User) -> Question:
+    """Bring a question back from the recycle bin as it was, answers included."""
+    now = timezone.now()
+    if not Question.objects.filter(pk=question.pk, is_deleted=True).update(is_deleted=False, deleted_at=None):
+        raise ClassroomRefused(gettext("This question is not in the recycle bin any more."))
+    history_record_rows(Question.objects.filter(pk=question.pk), by=by, at=now)
+    question.is_deleted, question.deleted_at = False, None
+    return question

@@ -17,9 +17,12 @@ urlpatterns = [
     path("teaching/lessons/<int:pk>/homework.zip", views.homework_zip, name="homework-zip"),
     path("teaching/questions/", views.question_list, name="question-list"),
     path("teaching/questions/<int:pk>/answer/", views.answer_create, name="answer-create"),
+    path("teaching/questions/recycle-bin/", views.question_trash, name="question-trash"),
+    path("teaching/questions/<int:pk>/restore/", views.question_restore, name="question-restore"),
     # Both: a homework file (its student, the class's teachers), a question and its answers
     path("homework/<int:pk>/", views.homework_file, name="homework-file"),
     path("questions/<int:pk>/", views.question_detail, name="question-detail"),
+    path("questions/<int:pk>/delete/", views.question_delete, name="question-delete"),
     path("answers/<int:pk>/accept/", views.answer_accept, name="answer-accept"),
     # Students
     path("my/classes/", views.my_classes, name="my-classes"),

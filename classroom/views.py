@@ -351,6 +351,8 @@ def question_detail(request, pk: int):
         "answer_form": AnswerForm() if teaches and request.rbac.allows("classroom:answer-create") else None,
         "can_accept": request.rbac.allows("classroom:answer-accept")
         and (teaches or question.asked_by_id == request.user.pk),
+        "can_delete": request.rbac.allows("classroom:question-delete")
+        and (teaches or (question.asked_by_id == request.user.pk and not question.answer_count)),
         "title": question.title,
     }
     return render(request, "classroom/question_detail.html", context)
@@ -361,8 +363,12 @@ def answer_create(request, pk: int):
     question = selectors.question_for_teacher(request.user, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
-        services.question_answer(question=question, body=form.cleaned_data["body"], by=request.user)
-        messages.success(request, _("Answered; the student is notified."))
+        try:
+            services.question_answer(question=question, body=form.cleaned_data["body"], by=request.user)
+        except services.ClassroomRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Answered; the student is notified."))
     else:
         messages.error(request, " ".join(form.errors["body"]) + " " + _("Nothing was saved."))
     return redirect("classroom:question-detail", question.pk)
@@ -371,6 +377,40 @@ def answer_create(request, pk: int):
 @require_POST
 def answer_accept(request, pk: int):
     answer = selectors.answer_acceptable_by(request.user, pk)
-    services.answer_accept(answer=answer)
+    services.answer_accept(answer=answer, by=request.user)
     messages.success(request, _("Marked as the accepted answer."))
     return redirect("classroom:question-detail", answer.question_id)
+
+
+@require_POST
+def question_delete(request, pk: int):
+    question = get_object_or_404(selectors.questions_deletable_by(request.user), pk=pk)
+    try:
+        services.question_delete(question=question, by=request.user)
+    except services.ClassroomRefused as error:
+        messages.error(request, str(error))
+        return redirect("classroom:question-detail", question.pk)
+    messages.success(request, _("“%(title)s” was moved to the recycle bin.") % {"title": question.title})
+    if teaches_class(request.user, question.class_list_id):
+        return redirect("classroom:question-list")
+    return redirect("classroom:my-questions")
+
+
+def question_trash(request):
+    questions = selectors.questions_deleted_for_teacher(request.user)
+    page = Paginator(questions, page_size_from(request)).get_page(request.GET.get("page"))
+    return render(
+        request, "classroom/question_trash.html", {"page_obj": page, "title": _("Deleted questions")}
+    )
+
+
+@require_POST
+def question_restore(request, pk: int):
+    question = get_object_or_404(selectors.questions_deleted_for_teacher(request.user), pk=pk)
+    try:
+        services.question_restore(question=question, by=request.user)
+    except services.ClassroomRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(title)s” was restored.") % {"title": question.title})
+    return redirect("classroom:question-trash")

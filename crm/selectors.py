@@ -264,6 +264,14 @@ def customers_editable_by(user) -> QuerySet[Customer]:
     return customers_visible_to(user)
 
 
+def editable_customer_filter(user, prefix: str = "") -> Q:
+    """`customers_editable_by` as a condition on a related model's customer (`prefix`, e.g.
+    "customer__"), joined rather than a subquery (see `visible_customer_filter`)."""
+    if data_scope_for(user) == Role.DataScope.OWN:
+        return Q(**{f"{prefix}is_deleted": False, f"{prefix}consultant": user})
+    return visible_customer_filter(user, prefix)
+
+
 def is_editable_by(user, customer: Customer) -> bool:
     """`customers_editable_by` for a customer already read through `customers_visible_to`,
     without another query."""

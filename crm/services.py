@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.services import notification_send, site_gettext
 from common.bulk import ArrayRowWriter, in_many, reserve_ids
 from common.files import file_store
+from common.history import HISTORY_CREATED, history_record_rows
 from crm import imports
 from crm.models import (
     AllocationWeight,
@@ -225,6 +226,7 @@ def customer_claim(*, customer: Customer, by: User, policy: PoolPolicy | None = 
     )
     if claimed != 1:
         raise CustomerRefused(not_claimed_message(customer.pk))
+    history_record_rows(Customer.objects.filter(pk=customer.pk), by=by, at=now)
     OwnershipEvent.objects.create(customer_id=customer.pk, kind=Kind.CLAIM, to_user=by, by=by, at=now)
     customer.consultant, customer.claimed_at = by, now
 
@@ -245,6 +247,7 @@ def _move(customer: Customer, *, to: User | None, kind: str, by: User | None, re
     moved = target.update(**changes)
     if moved != 1:
         raise CustomerRefused(gettext("The owner of this customer changed meanwhile; reload the page."))
+    history_record_rows(Customer.objects.filter(pk=customer.pk), by=by, at=now, reason=reason)
     OwnershipEvent.objects.create(
         customer_id=customer.pk, kind=kind, from_user_id=seen, to_user=to, by=by, reason=reason[:200], at=now
     )
@@ -314,13 +317,15 @@ def follow_up_add(*, customer: Customer, by: User, form) -> FollowUp:
     follow_up.customer, follow_up.consultant = customer, by
     follow_up.at = timezone.now()
     follow_up.save()
-    Customer.objects.filter(pk=customer.pk).update(
+    followed_up = Customer.objects.filter(pk=customer.pk)
+    followed_up.update(
         last_follow_up_at=follow_up.at,
         next_follow_up_at=follow_up.next_at,
         return_warned_at=None,
         follow_up_reminded_at=None,
         updated_at=follow_up.at,
     )
+    history_record_rows(followed_up, by=by, at=follow_up.at)
     customer.last_follow_up_at, customer.next_follow_up_at = follow_up.at, follow_up.next_at
     follow_up_day_count(consultant_id=by.pk, at=follow_up.at)
     return follow_up
@@ -416,6 +421,8 @@ def pool_sweep(*, now: datetime | None = None) -> SweepResult:
                     follow_up_reminded_at=None,
                     updated_at=now,
                 )
+                # The system acted: no history user.
+                history_record_rows(Customer.objects.filter(pk__in=ids), by=None, at=now, reason=reason)
                 OwnershipEvent.objects.bulk_create(
                     OwnershipEvent(
                         customer_id=pk, kind=Kind.AUTO_RETURN, from_user_id=owner, reason=reason, at=now
@@ -546,10 +553,9 @@ def customers_allocate(*, customer_ids: list[int], by: User | None = None) -> di
     allocated: dict[int, int] = {}
     for owner_id, ids in ids_by_owner.items():
         for start in range(0, len(ids), SWEEP_BATCH):
-            chunk = ids[start : start + SWEEP_BATCH]
-            Customer.objects.filter(pk__in=chunk).update(
-                consultant_id=owner_id, claimed_at=now, updated_at=now
-            )
+            chunk = Customer.objects.filter(pk__in=ids[start : start + SWEEP_BATCH])
+            chunk.update(consultant_id=owner_id, claimed_at=now, updated_at=now)
+            history_record_rows(chunk, by=by, at=now)
         allocated.update(dict.fromkeys(ids, owner_id))
     OwnershipEvent.objects.bulk_create(
         OwnershipEvent(customer_id=pk, kind=Kind.ALLOCATE, to_user_id=owner, by=by, at=now)
@@ -805,23 +811,14 @@ def _record_imported(
     batch inserted, copied inside the database from the rows themselves: building them as
     Python objects cost as much as the customers. The rows are picked by this import and the
     batch's id range, so nothing a colleague saved meanwhile is included."""
-    history = Customer.history.model
-    customer_columns = {f.column for f in Customer._meta.concrete_fields}
-    copied = [f.column for f in history._meta.concrete_fields if f.column in customer_columns]
+    batch = Customer.objects.filter(imported_from_id=record.pk, id__range=(first_id, last_id))
+    history_record_rows(batch, by=by, at=at, history_type=HISTORY_CREATED)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for column in copied)
-    rows_of_batch = (
-        f"FROM {quote(Customer._meta.db_table)} WHERE imported_from_id = %s AND id BETWEEN %s AND %s"
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, history_type, "
-            f"history_user_id, history_change_reason) SELECT {columns}, %s, '+', %s, NULL {rows_of_batch}",
-            [at, by.pk, record.pk, first_id, last_id],
-        )
-        cursor.execute(
             f"INSERT INTO {quote(OwnershipEvent._meta.db_table)} (customer_id, kind, to_user_id, by_id, "
-            f"reason, at) SELECT id, %s, consultant_id, %s, %s, %s {rows_of_batch}",
+            f"reason, at) SELECT id, %s, consultant_id, %s, %s, %s FROM {quote(Customer._meta.db_table)} "
+            "WHERE imported_from_id = %s AND id BETWEEN %s AND %s",
             [Kind.CREATE, by.pk, reason, at, record.pk, first_id, last_id],
         )
 

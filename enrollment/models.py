@@ -7,8 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from crm.models import ClassList, Customer, DictItem
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def live(self):
+        """Enrollments not in the recycle bin: every list, page, queue and report reads these."""
+        return self.filter(is_deleted=False)
 
 
 class Enrollment(models.Model):
@@ -78,17 +85,30 @@ class Enrollment(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    is_deleted = models.BooleanField(_("deleted"), default=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+    # The contract's text is large and fixed by its hash, which the history keeps.
+    history = HistoricalRecords(excluded_fields=["contract_text"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Live enrollments only, as for customers' phones: an enrollment deleted by mistake
+            # must not stop the consultant from enrolling the customer into that class again
+            # (a fresh link and form), and the deleted one stays in the recycle bin as evidence.
+            # Restoring it while a live one exists is refused with a message saying so.
             models.UniqueConstraint(
-                fields=["customer", "class_list"], name="enrollment_unique_customer_class"
+                fields=["customer", "class_list"],
+                condition=Q(is_deleted=False),
+                name="enrollment_unique_customer_class",
             )
         ]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="enrollment_review_idx"),
             models.Index(fields=["consultant", "-created_at"], name="enrollment_consultant_idx"),
+            models.Index(fields=["-deleted_at"], condition=Q(is_deleted=True), name="enrollment_deleted_idx"),
         ]
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
@@ -177,6 +197,9 @@ class Payment(models.Model):
     # One per submitted form: a double click or a replay posts the same key and creates nothing.
     request_key = models.UUIDField(unique=True, editable=False)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    # The request key only guards against double submission; it says nothing about the payment.
+    history = HistoricalRecords(excluded_fields=["request_key"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -48,6 +48,34 @@ register(
     parent="enrollment.enrollment_list",
     default_roles=CONSULTANTS,
 )
+# Deleting an enrollment made by mistake: its consultant, or whoever may edit its customer (the
+# selectors' scope); the service refuses approved enrollments and confirmed money.
+register(
+    "enrollment.enrollment_delete",
+    _("Delete enrollments made by mistake (to the recycle bin)"),
+    "enrollment:enrollment-delete",
+    methods=("POST",),
+    parent="enrollment.enrollment_list",
+    default_roles=CONSULTANTS,
+)
+register(
+    "enrollment.enrollment_trash",
+    _("View deleted enrollments"),
+    "enrollment:enrollment-trash",
+    menu="enrollment",
+    menu_label=_("Recycle bin"),
+    icon="trash",
+    order=15,
+    default_roles=CONSULTANTS,
+)
+register(
+    "enrollment.enrollment_restore",
+    _("Restore deleted enrollments"),
+    "enrollment:enrollment-restore",
+    methods=("POST",),
+    parent="enrollment.enrollment_trash",
+    default_roles=CONSULTANTS,
+)
 # Reviewing sees every enrollment (finance works for the whole school), whatever the data scope.
 register(
     "enrollment.enrollment_review",

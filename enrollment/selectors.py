@@ -1,11 +1,12 @@
 """Reads of enrollment, scoped to the user: an enrollment is visible to whoever may see its
-customer (the sales data scope), and to those who review enrollments."""
+customer (the sales data scope), and to those who review enrollments. Deleted enrollments (the
+recycle bin) are left out of everything but the recycle bin."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from crm.models import ClassList
-from crm.selectors import visible_customer_filter
+from crm.selectors import editable_customer_filter, visible_customer_filter
 from enrollment.models import Enrollment, EnrollmentDocument, Payment
 from enrollment.services import classes_with_seats
 
@@ -13,7 +14,7 @@ REVIEWER_CODENAME = "enrollment.enrollment_review"
 
 
 def enrollments_visible_to(user, *, reviews_all: bool) -> QuerySet[Enrollment]:
-    enrollments = Enrollment.objects.select_related(
+    enrollments = Enrollment.objects.live().select_related(
         "customer", "class_list__course", "class_list__campus", "consultant"
     )
     if reviews_all:
@@ -23,6 +24,26 @@ def enrollments_visible_to(user, *, reviews_all: bool) -> QuerySet[Enrollment]:
 
 def enrollment_for_detail(user, pk: int, *, reviews_all: bool) -> Enrollment:
     return get_object_or_404(enrollments_visible_to(user, reviews_all=reviews_all), pk=pk)
+
+
+def _deletable_filter(user) -> Q:
+    """The enrollments `user` may delete and restore: those they made, and those of customers
+    they may edit (their own, or their department's or everyone's by data scope)."""
+    return Q(consultant=user) | editable_customer_filter(user, "customer__")
+
+
+def enrollments_deletable_by(user) -> QuerySet[Enrollment]:
+    """Live enrollments `user` may move to the recycle bin (the service checks their state)."""
+    return Enrollment.objects.live().filter(_deletable_filter(user)).select_related("customer", "class_list")
+
+
+def enrollments_deleted_visible_to(user) -> QuerySet[Enrollment]:
+    """The recycle bin: deleted enrollments `user` may restore, most recently deleted first."""
+    return (
+        Enrollment.objects.filter(_deletable_filter(user), is_deleted=True)
+        .select_related("customer", "class_list__course", "class_list__campus", "consultant")
+        .order_by("-deleted_at", "-id")
+    )
 
 
 def documents_with_enrollment() -> QuerySet[EnrollmentDocument]:
@@ -42,8 +63,8 @@ def classes_open_for_enrollment() -> QuerySet[ClassList]:
 
 
 def payments_for_review() -> QuerySet[Payment]:
-    """Every payment, for finance (which works for the whole school)."""
-    return Payment.objects.select_related(
+    """Every payment of a live enrollment, for finance (which works for the whole school)."""
+    return Payment.objects.filter(enrollment__is_deleted=False).select_related(
         "enrollment__customer",
         "enrollment__class_list__course",
         "enrollment__class_list__campus",
@@ -54,6 +75,8 @@ def payments_for_review() -> QuerySet[Payment]:
 
 def enrollments_of_student(user) -> QuerySet[Enrollment]:
     """The signed-in student's own enrollments (none for anyone who is not a student)."""
-    return Enrollment.objects.filter(customer__student__user=user).select_related(
-        "class_list__course", "class_list__campus", "consultant"
+    return (
+        Enrollment.objects.live()
+        .filter(customer__student__user=user)
+        .select_related("class_list__course", "class_list__campus", "consultant")
     )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.services import password_set_link
 from common.files import file_store
+from common.history import history_record_rows
 from common.mail import send_templated_mail
 from crm.models import ClassList, Customer, OwnershipEvent
 from enrollment.documents import display_name, document_type
@@ -67,6 +68,7 @@ def enrollment_create(*, customer: Customer, class_list: ClassList, by: User) ->
         link_expires_at=_link_expiry(now),
         created_at=now,
     )
+    enrollment._history_user = by
     try:
         with transaction.atomic():
             enrollment.save()
@@ -78,13 +80,73 @@ def enrollment_create(*, customer: Customer, class_list: ClassList, by: User) ->
     return enrollment
 
 
-def enrollment_link_regenerate(*, enrollment: Enrollment) -> Enrollment:
-    """A new link, valid for the usual number of days; every older link stops working."""
+@transaction.atomic
+def enrollment_link_regenerate(*, enrollment: Enrollment, by: User | None = None) -> Enrollment:
+    """A new link, valid for the usual number of days; every older link stops working. `by` is
+    who asked for it (the history's user)."""
     now = timezone.now()
-    renewed = Enrollment.objects.filter(pk=enrollment.pk).exclude(status=Status.APPROVED)
+    renewed = Enrollment.objects.live().filter(pk=enrollment.pk).exclude(status=Status.APPROVED)
     if not renewed.update(token_version=F("token_version") + 1, link_expires_at=_link_expiry(now)):
         raise EnrollmentRefused(gettext("This enrollment is approved; it needs no link any more."))
+    history_record_rows(Enrollment.objects.filter(pk=enrollment.pk), by=by, at=now)
     enrollment.refresh_from_db(fields=["token_version", "link_expires_at"])
+    return enrollment
+
+
+def _lock_enrollment(pk: int) -> str | None:
+    """Serialise the changes of one enrollment that depend on its payments (deleting it,
+    deciding a payment): PostgreSQL locks the row; SQLite's IMMEDIATE transactions are serial.
+    Returns its status, or None when it is deleted."""
+    return (
+        Enrollment.objects.live().select_for_update().filter(pk=pk).values_list("status", flat=True).first()
+    )
+
+
+@transaction.atomic
+def enrollment_delete(*, enrollment: Enrollment, by: User) -> Enrollment:
+    """Move an enrollment made by mistake to the recycle bin, while it is not approved and no
+    payment of it is confirmed (a student account and money received are facts a delete must
+    not hide). Its link stops working at once; its documents and payments are kept with it."""
+    status = _lock_enrollment(enrollment.pk)
+    if status is None:
+        raise EnrollmentRefused(gettext("This enrollment is in the recycle bin already."))
+    if status == Status.APPROVED:
+        raise EnrollmentRefused(
+            gettext("An approved enrollment cannot be deleted: the student is enrolled in the class.")
+        )
+    if Payment.objects.filter(enrollment=enrollment.pk, status=Payment.Status.CONFIRMED).exists():
+        raise EnrollmentRefused(
+            gettext("This enrollment has a confirmed payment and cannot be deleted; record a refund instead.")
+        )
+    now = timezone.now()
+    row = Enrollment.objects.filter(pk=enrollment.pk)
+    row.update(is_deleted=True, deleted_at=now)
+    history_record_rows(row, by=by, at=now)
+    enrollment.is_deleted, enrollment.deleted_at = True, now
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_restore(*, enrollment: Enrollment, by: User) -> Enrollment:
+    """Bring an enrollment back from the recycle bin as it was (its link, if not expired, works
+    again), unless the customer was enrolled into the same class again meanwhile."""
+    now = timezone.now()
+    row = Enrollment.objects.filter(pk=enrollment.pk, is_deleted=True)
+    try:
+        with transaction.atomic():
+            restored = row.update(is_deleted=False, deleted_at=None)
+    except IntegrityError as error:
+        raise EnrollmentRefused(
+            gettext(
+                "%(customer)s has a newer enrollment for %(class)s; delete that one first if this "
+                "one is the right one."
+            )
+            % {"customer": enrollment.customer, "class": enrollment.class_list}
+        ) from error
+    if not restored:
+        raise EnrollmentRefused(gettext("This enrollment is not in the recycle bin any more."))
+    history_record_rows(Enrollment.objects.filter(pk=enrollment.pk), by=by, at=now)
+    enrollment.is_deleted, enrollment.deleted_at = False, None
     return enrollment
 
 
@@ -119,8 +181,10 @@ def enrollment_document_add(
     inside the transaction (the enrollment row is locked; SQLite's IMMEDIATE transactions are
     serial), so parallel uploads cannot pass the limit."""
     content_type = document_type(data)  # ValidationError for anything else
-    locked = Enrollment.objects.select_for_update().filter(
-        pk=enrollment.pk, status__in=(Status.OPEN, Status.REJECTED)
+    locked = (
+        Enrollment.objects.live()
+        .select_for_update()
+        .filter(pk=enrollment.pk, status__in=(Status.OPEN, Status.REJECTED))
     )
     if not locked.exists():
         raise EnrollmentRefused(gettext("This enrollment was submitted; documents can no longer change."))
@@ -155,25 +219,35 @@ def enrollment_document_remove(*, document: EnrollmentDocument) -> None:
     transaction.on_commit(lambda: storage.delete(name))
 
 
+@transaction.atomic
 def enrollment_submit(*, enrollment: Enrollment, values: dict, contract_text: str, ip: str | None) -> bool:
     """Store the student's form and the accepted contract, once: the status moves from open (or
     rejected) to submitted in one conditional UPDATE, so a second tab or a replay writes nothing.
     `values` are the form's cleaned fields the student may set; nothing else is taken from the
-    request. Returns whether this call submitted it."""
+    request. Returns whether this call submitted it. The history row has no user: the student
+    has no account yet."""
     now = timezone.now()
     fields = {name: values[name] for name in STUDENT_FIELDS}
-    submitted = Enrollment.objects.filter(
-        pk=enrollment.pk, token_version=enrollment.token_version, status__in=(Status.OPEN, Status.REJECTED)
-    ).update(
-        **fields,
-        contract_text=contract_text,
-        contract_hash=contract_hash(contract_text),
-        agreed_at=now,
-        agreed_ip=ip,
-        submitted_at=now,
-        status=Status.SUBMITTED,
-        reject_reason="",
+    submitted = (
+        Enrollment.objects.live()
+        .filter(
+            pk=enrollment.pk,
+            token_version=enrollment.token_version,
+            status__in=(Status.OPEN, Status.REJECTED),
+        )
+        .update(
+            **fields,
+            contract_text=contract_text,
+            contract_hash=contract_hash(contract_text),
+            agreed_at=now,
+            agreed_ip=ip,
+            submitted_at=now,
+            status=Status.SUBMITTED,
+            reject_reason="",
+        )
     )
+    if submitted:
+        history_record_rows(Enrollment.objects.filter(pk=enrollment.pk), by=None, at=now)
     return bool(submitted)
 
 
@@ -233,7 +307,7 @@ def enrollment_approve(
     # approved at once) and the class (its last seat); SQLite's IMMEDIATE transactions are serial.
     list(Customer.objects.select_for_update().filter(pk=enrollment.customer_id).values_list("pk", flat=True))
     class_list = ClassList.objects.select_for_update().get(pk=enrollment.class_list_id)
-    waiting = Enrollment.objects.filter(pk=enrollment.pk, status=Status.SUBMITTED)
+    waiting = Enrollment.objects.live().filter(pk=enrollment.pk, status=Status.SUBMITTED)
     if not waiting.exists():
         raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
     if seats_taken(class_list) >= class_list.capacity and not may_exceed_capacity:
@@ -244,6 +318,7 @@ def enrollment_approve(
     now = timezone.now()
     if not waiting.update(status=Status.APPROVED, reviewed_by=by, reviewed_at=now):
         raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
+    history_record_rows(Enrollment.objects.filter(pk=enrollment.pk), by=by, at=now)
     enrollment.refresh_from_db()
     student, created = _student_for(enrollment)
     student.classes.add(class_list)
@@ -287,13 +362,18 @@ def _send_approval_email(
     )
 
 
+@transaction.atomic
 def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> None:
     """Send the form back to the student with `reason`, which the link page shows them."""
-    rejected = Enrollment.objects.filter(pk=enrollment.pk, status=Status.SUBMITTED).update(
-        status=Status.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), reject_reason=reason
+    now = timezone.now()
+    rejected = (
+        Enrollment.objects.live()
+        .filter(pk=enrollment.pk, status=Status.SUBMITTED)
+        .update(status=Status.REJECTED, reviewed_by=by, reviewed_at=now, reject_reason=reason)
     )
     if not rejected:
         raise EnrollmentRefused(gettext("This enrollment is not waiting for review any more."))
+    history_record_rows(Enrollment.objects.filter(pk=enrollment.pk), by=by, at=now)
 
 
 # --- Payments ---------------------------------------------------------------------------------
@@ -309,9 +389,9 @@ def payment_record(
     return the first payment instead of a second one. Returns (payment, created)."""
     try:
         with transaction.atomic():
-            payment = Payment.objects.create(
-                enrollment=enrollment, consultant=by, request_key=request_key, **values
-            )
+            payment = Payment(enrollment=enrollment, consultant=by, request_key=request_key, **values)
+            payment._history_user = by
+            payment.save(force_insert=True)
     except IntegrityError as error:
         if "request_key" not in str(error):
             raise  # another constraint (an amount of zero): not a second submission
@@ -334,12 +414,20 @@ def _payment_with_key(request_key: uuid.UUID) -> Payment | None:
     return None
 
 
+@transaction.atomic
 def _decide(payment: Payment, by: User, status: str, reason: str = "") -> None:
-    decided = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-        status=status, confirmed_by=by, confirmed_at=timezone.now(), reject_reason=reason
+    """Confirm or reject a pending payment of a live enrollment (locked, so it cannot be deleted
+    while its payment is being confirmed)."""
+    if _lock_enrollment(payment.enrollment_id) is None:
+        raise EnrollmentRefused(gettext("The enrollment of this payment was deleted."))
+    now = timezone.now()
+    row = Payment.objects.filter(pk=payment.pk)
+    decided = row.filter(status=Payment.Status.PENDING).update(
+        status=status, confirmed_by=by, confirmed_at=now, reject_reason=reason
     )
     if not decided:
         raise EnrollmentRefused(gettext("This payment was already confirmed or rejected."))
+    history_record_rows(row, by=by, at=now)
 
 
 def payment_confirm(*, payment: Payment, by: User) -> None:

@@ -3,7 +3,8 @@
 Nobody can make one without the key, so a guessed or edited token fails the signature.
 Regenerating a link increments `Enrollment.token_version`, which revokes every older token;
 the expiry lives on the enrollment, so a consultant can extend it. `enrollment_for_token`
-answers None for every kind of bad token alike, so the public page cannot tell them apart.
+answers None for every kind of bad token alike (a deleted enrollment's too), so the public page
+cannot tell them apart.
 """
 
 from django.core import signing
@@ -27,9 +28,8 @@ def enrollment_for_token(token: str) -> Enrollment | None:
     if not isinstance(pk, int) or not isinstance(version, int):
         return None
     enrollment = (
-        Enrollment.objects.select_related(
-            "customer", "class_list__course", "class_list__campus", "consultant"
-        )
+        Enrollment.objects.live()
+        .select_related("customer", "class_list__course", "class_list__campus", "consultant")
         .filter(pk=pk, token_version=version, link_expires_at__gt=timezone.now())
         .first()
     )

@@ -8,6 +8,9 @@ urlpatterns = [
     path("sales/customers/<int:pk>/enroll/", views.enrollment_create, name="enrollment-create"),
     path("sales/enrollments/", views.enrollment_list, name="enrollment-list"),
     path("sales/enrollments/<int:pk>/", views.enrollment_detail, name="enrollment-detail"),
+    path("sales/enrollments/<int:pk>/delete/", views.enrollment_delete, name="enrollment-delete"),
+    path("sales/enrollments/<int:pk>/restore/", views.enrollment_restore, name="enrollment-restore"),
+    path("sales/enrollments/recycle-bin/", views.enrollment_trash, name="enrollment-trash"),
     path(
         "sales/enrollments/<int:pk>/link/",
         views.enrollment_link_regenerate,

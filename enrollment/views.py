@@ -19,6 +19,7 @@ from audit.services import NOT_RECORDED, access_record
 from common.access import public
 from common.views import file_attachment
 from crm import selectors as crm_selectors
+from crm.selectors import is_editable_by
 from enrollment import selectors, services
 from enrollment.documents import too_large_message
 from enrollment.forms import (
@@ -113,6 +114,11 @@ def enrollment_detail(request, pk: int):
         "shows_id_number": _shows_id_number(request, enrollment),
         "can_regenerate": bool(link) and request.rbac.allows("enrollment:enrollment-link-regenerate"),
         "can_open_customer": request.rbac.allows("crm:customer-detail"),
+        "can_delete": enrollment.status != Enrollment.Status.APPROVED
+        and request.rbac.allows("enrollment:enrollment-delete")
+        and (
+            enrollment.consultant_id == request.user.pk or is_editable_by(request.user, enrollment.customer)
+        ),
         "reject_form": RejectForm() if can_review else None,
         "title": str(enrollment),
     }
@@ -123,12 +129,44 @@ def enrollment_detail(request, pk: int):
 def enrollment_link_regenerate(request, pk: int):
     enrollment = selectors.enrollment_for_detail(request.user, pk, reviews_all=_reviews_all(request))
     try:
-        services.enrollment_link_regenerate(enrollment=enrollment)
+        services.enrollment_link_regenerate(enrollment=enrollment, by=request.user)
     except services.EnrollmentRefused as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("A new link was made; the old one no longer works."))
     return redirect("enrollment:enrollment-detail", pk)
+
+
+@require_POST
+def enrollment_delete(request, pk: int):
+    enrollment = get_object_or_404(selectors.enrollments_deletable_by(request.user), pk=pk)
+    try:
+        services.enrollment_delete(enrollment=enrollment, by=request.user)
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+        return redirect("enrollment:enrollment-detail", pk)
+    messages.success(
+        request, _("“%(enrollment)s” was moved to the recycle bin.") % {"enrollment": enrollment}
+    )
+    return redirect("enrollment:enrollment-list")
+
+
+def enrollment_trash(request):
+    enrollments = selectors.enrollments_deleted_visible_to(request.user)
+    context = {"enrollments": enrollments[:200], "title": _("Deleted enrollments")}
+    return render(request, "enrollment/enrollment_trash.html", context)
+
+
+@require_POST
+def enrollment_restore(request, pk: int):
+    enrollment = get_object_or_404(selectors.enrollments_deleted_visible_to(request.user), pk=pk)
+    try:
+        services.enrollment_restore(enrollment=enrollment, by=request.user)
+    except services.EnrollmentRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(enrollment)s” was restored.") % {"enrollment": enrollment})
+    return redirect("enrollment:enrollment-trash")
 
 
 def enrollment_document(request, pk: int):

@@ -90,8 +90,10 @@ def finance_panels(user) -> dict:
     month = Month.current()
     revenue = selectors.sales_amount(selectors.Scope(consultant_ids=frozenset(), whole_school=True), month)
     return {
-        "reviews_waiting": Enrollment.objects.filter(status=Enrollment.Status.SUBMITTED).count(),
-        "payments_waiting": Payment.objects.filter(status=Payment.Status.PENDING).count(),
+        "reviews_waiting": Enrollment.objects.live().filter(status=Enrollment.Status.SUBMITTED).count(),
+        "payments_waiting": Payment.objects.filter(
+            status=Payment.Status.PENDING, enrollment__is_deleted=False
+        ).count(),
         "school_revenue": revenue.month,
         "month": month,
     }
@@ -175,7 +177,8 @@ def teacher_panels(user) -> dict:
         ),
         "to_grade": to_grade,
         "unanswered": list(
-            Question.objects.filter(class_list__in=class_ids, answer_count=0)
+            Question.objects.live()
+            .filter(class_list__in=class_ids, answer_count=0)
             .select_related("class_list__course", "asked_by")
             .order_by("created_at")[:10]
         ),

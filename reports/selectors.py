@@ -249,7 +249,7 @@ def _follow_ups(scope: Scope, month: Month) -> QuerySet:
 
 def _links(scope: Scope, month: Month) -> QuerySet:
     """Enrollment links made in the month, per consultant (n1)."""
-    enrollments = Enrollment.objects.filter(scope.enrollments(), _in(month, "created_at"))
+    enrollments = Enrollment.objects.live().filter(scope.enrollments(), _in(month, "created_at"))
     return _part("links", enrollments, {"key": "consultant_id"}, n1=Count("pk"))
 
 
@@ -276,7 +276,7 @@ def _funnel_enrollments(scope: Scope, month: Month) -> QuerySet:
     Counted from the enrollments of the month's leads rather than with a subquery per lead: at a
     million customers that is one index range of the leads and a join, where a subquery per lead
     and step made SQLite probe the enrollments four times a lead."""
-    enrollments = Enrollment.objects.filter(
+    enrollments = Enrollment.objects.live().filter(
         customer__is_deleted=False,
         customer__created_at__gte=month.start,
         customer__created_at__lt=month.end,
@@ -523,7 +523,8 @@ def class_enrollment(scope: Scope, month: Month, data: MonthData | None = None) 
             approved=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.APPROVED)),
             waiting=Count(
                 "enrollments",
-                filter=Q(enrollments__waitlisted=True) & ~Q(enrollments__status=Enrollment.Status.APPROVED),
+                filter=Q(enrollments__waitlisted=True, enrollments__is_deleted=False)
+                & ~Q(enrollments__status=Enrollment.Status.APPROVED),
             ),
         )
         .order_by("-start_date", "course__name", "semester")

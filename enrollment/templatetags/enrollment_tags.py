@@ -31,7 +31,7 @@ def cny(amount) -> str:
 @register.inclusion_tag("enrollment/partials/customer_enrollments.html", takes_context=True)
 def customer_enrollments(context, customer):
     """The enrollments of a customer with what each has paid and still owes (customer page)."""
-    enrollments = list(customer.enrollments.select_related("class_list__course", "class_list__campus"))
+    enrollments = list(customer.enrollments.live().select_related("class_list__course", "class_list__campus"))
     balances = enrollment_balances(enrollments)
     rows = [(enrollment, balances[enrollment.pk]) for enrollment in enrollments]
     request = context["request"]

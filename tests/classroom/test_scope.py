@@ -43,6 +43,7 @@ CLASSMATE_FILE_NAME = "zheng-secret-homework.py"
 QUESTION_TITLE = "甲班的秘密问题"
 QUESTION_BODY = "甲班秘密问题的正文：为什么要用生成器"
 ANSWER_BODY = "甲班老师的秘密回答：省内存"
+DELETED_QUESTION_TITLE = "甲班删掉的提问"
 SEARCH = "秘密问题"  # a part of QUESTION_TITLE: the search page echoes the query, not the title
 
 SECRETS = (
@@ -56,6 +57,7 @@ SECRETS = (
     FILE_NAME,
     CLASSMATE_FILE_NAME,
     QUESTION_TITLE,
+    DELETED_QUESTION_TITLE,
     QUESTION_BODY,
     ANSWER_BODY,
 )
@@ -78,6 +80,7 @@ class Scene:
     question: Question  # asked in class A by the world's student
     answer: Answer  # by class A's teacher
     other_question: Question  # asked in class B
+    deleted_question: Question  # asked in class A, in the recycle bin
 
 
 def _upload(record: StudyRecord, name: str, data: bytes) -> HomeworkFile:
@@ -123,6 +126,10 @@ def scene(world, classroom) -> Scene:
         by=classroom.other_student.user,
     )
     services.question_answer(question=other_question, body="乙班的回答", by=classroom.other_teacher)
+    deleted_question = services.question_ask(
+        class_list=world.class_a, lesson=None, title=DELETED_QUESTION_TITLE, body="不当内容", by=world.student
+    )
+    services.question_delete(question=deleted_question, by=world.teacher)
     return Scene(
         room=classroom,
         class_a=world.class_a,
@@ -136,6 +143,7 @@ def scene(world, classroom) -> Scene:
         question=question,
         answer=answer,
         other_question=other_question,
+        deleted_question=deleted_question,
     )
 
 
@@ -210,6 +218,10 @@ def question_a(scene):
 
 def answer_a(scene):
     return {"pk": scene.answer.pk}
+
+
+def deleted_question_a(scene):
+    return {"pk": scene.deleted_question.pk}
 
 
 def lesson_data(scene, **changes) -> dict:
@@ -327,6 +339,9 @@ PROBES: list[Probe] = [
         variant="search",
     ),
     post("classroom:answer-create", question_a, lambda scene: {"body": "新的回答"}),
+    # The recycle bin of class A's deleted questions, and restoring one.
+    Probe("classroom:question-trash", outsider_status=200, shows=(DELETED_QUESTION_TITLE,)),
+    post("classroom:question-restore", deleted_question_a),
     # Both: a file reaches its student and the class's teachers; a question its class.
     Probe(
         "classroom:homework-file",
@@ -343,6 +358,14 @@ PROBES: list[Probe] = [
         outsiders=("other_student", "other_teacher"),
         refused=REFUSED,
         shows=(QUESTION_TITLE, QUESTION_BODY, ANSWER_BODY),
+    ),
+    # The scene's question has an answer, so only the class's teachers may delete it (the asker
+    # is refused by the service with a message, tested in test_soft_delete.py).
+    post(
+        "classroom:question-delete",
+        question_a,
+        outsiders=("classmate", "other_student", "other_teacher"),
+        refused=REFUSED,
     ),
     post(
         "classroom:answer-accept",

@@ -279,6 +279,9 @@ TEACHER_CLASSROOM_GRANTS = {
         "homework_file",
         "question_detail",
         "answer_accept",
+        "question_delete",
+        "question_trash",
+        "question_restore",
     )
 }
 
@@ -321,11 +324,11 @@ MANAGER_SALES_MENU = {
     "crm.allocation_update",
     "crm.dict_item_list_sources",
 }
-ENROLLMENT_MENU = {"enrollment": {"enrollment.enrollment_list"}}
+ENROLLMENT_MENU = {"enrollment": {"enrollment.enrollment_list", "enrollment.enrollment_trash"}}
 REVIEWER_MENU = {
     "enrollment": {"enrollment.enrollment_list", "enrollment.enrollment_review", "enrollment.payment_queue"}
 }
-TEACHER_MENU = {"classroom.class_list", "classroom.question_list"}
+TEACHER_MENU = {"classroom.class_list", "classroom.question_list", "classroom.question_trash"}
 STUDENT_MENU = {"classroom.my_classes", "classroom.my_grades", "classroom.my_questions"}
 # Consultants read their own figures in the sales report; managers and admins also set targets.
 CONSULTANT_REPORTS_MENU = {"reports": {"reports.sales_report"}}
@@ -341,7 +344,11 @@ EXPECTED_MENUS = {
     "superuser": {
         **ADMIN_MENU,
         "sales": MANAGER_SALES_MENU,
-        "enrollment": {*REVIEWER_MENU["enrollment"], "enrollment.my_enrollments"},
+        "enrollment": {
+            *REVIEWER_MENU["enrollment"],
+            "enrollment.enrollment_trash",
+            "enrollment.my_enrollments",
+        },
         "classroom": TEACHER_MENU | STUDENT_MENU,
         **MANAGER_REPORTS_MENU,
     },

@@ -26,6 +26,7 @@ from classroom import services as classroom_services
 from classroom.models import Lesson, StudyRecord
 from common.access import AUTHENTICATED, PUBLIC, access_marker
 from crm.models import Customer, CustomerImport
+from enrollment import services as enrollment_services
 from enrollment.models import EnrollmentDocument, Payment, Student
 from enrollment.services import enrollment_create
 from enrollment.tokens import enrollment_token
@@ -273,6 +274,21 @@ def own_homework(world, user):
     return {"pk": _homework_of(world, user or world.student).pk}
 
 
+def deleted_enrollment(world, user):
+    """The world's enrollment in the recycle bin (consultants in whose scope it is restore it)."""
+    enrollment = _enrollment(world)
+    enrollment_services.enrollment_delete(enrollment=enrollment, by=world.sales)
+    return {"pk": enrollment.pk}
+
+
+def deleted_class_question(world, user):
+    """A question of class A in the recycle bin (its teachers restore it)."""
+    _teaches_class_a(world, user)
+    question = _question_of_class_a(world)
+    classroom_services.question_delete(question=question, by=world.teacher)
+    return {"pk": question.pk}
+
+
 def team_targets(world) -> dict:
     """The targets form for the world's consultants (the manager's team, and everyone an admin
     sees): the manager, sales and sales2."""
@@ -483,6 +499,9 @@ EXPECTED: list[Case] = [
     Case("enrollment:enrollment-list", ENROLLMENT_READERS),
     Case("enrollment:enrollment-detail", ENROLLMENT_READERS, kwargs=own_enrollment),
     post("enrollment:enrollment-link-regenerate", CONSULTANTS, kwargs=own_enrollment),
+    post("enrollment:enrollment-delete", CONSULTANTS, kwargs=own_enrollment),
+    Case("enrollment:enrollment-trash", CONSULTANTS),
+    post("enrollment:enrollment-restore", CONSULTANTS, kwargs=deleted_enrollment),
     Case("enrollment:enrollment-document", ENROLLMENT_READERS, kwargs=enrollment_document),
     Case("enrollment:enrollment-review-list", REVIEWERS),
     Case("enrollment:payment-create", CONSULTANTS, kwargs=own_enrollment),
@@ -517,10 +536,13 @@ EXPECTED: list[Case] = [
     Case("classroom:grading", TEACHING, kwargs=taught_lesson),
     Case("classroom:homework-zip", TEACHING, kwargs=taught_lesson_with_homework),
     Case("classroom:question-list", TEACHING),
+    Case("classroom:question-trash", TEACHING),
+    post("classroom:question-restore", TEACHING, kwargs=deleted_class_question),
     post("classroom:answer-create", TEACHING, kwargs=class_question, data={"body": "看第1课"}),
     # Classroom: both (the selectors admit the file's student and the class's teachers)
     Case("classroom:homework-file", TEACHING | STUDYING, kwargs=students_homework),
     Case("classroom:question-detail", TEACHING | STUDYING, kwargs=class_question),
+    post("classroom:question-delete", TEACHING | STUDYING, kwargs=class_question),
     post("classroom:answer-accept", TEACHING | STUDYING, kwargs=class_answer),
     # Classroom: students
     Case("classroom:my-classes", STUDYING),
