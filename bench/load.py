@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -262,11 +262,12 @@ def _wait_until_healthy(port: int, process: subprocess.Popen, log: IO[bytes]) ->
 
 
 @contextmanager
-def gunicorn_server(env: dict[str, str]) -> Iterator[int]:
+def gunicorn_server(env: dict[str, str], *, log: IO[bytes] | None = None) -> Iterator[int]:
     """gunicorn serving config.wsgi with WORKERS sync workers on a free loopback port, once
-    /health/ answers; yields the port and always stops the server."""
+    /health/ answers; yields the port and always stops the server. Its output goes to `log` when
+    given (for the caller to read afterwards), else to a temporary file."""
     port = free_port()
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() if log is None else nullcontext(log) as output:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
@@ -274,11 +275,11 @@ def gunicorn_server(env: dict[str, str]) -> Iterator[int]:
                 *("--bind", f"{HOST}:{port}", "--chdir", str(settings.BASE_DIR)),
             ],
             env=env,
-            stdout=log,
+            stdout=output,
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_healthy(port, process, log)
+            _wait_until_healthy(port, process, output)
             yield port
         finally:
             # gunicorn's quick shutdown: nothing is in flight any more, so a graceful one would

@@ -476,6 +476,9 @@ def customer_claim(request, pk: int):
         return redirect("crm:customer-pool")
     if _attempt(request, lambda: services.customer_claim(customer=customer, by=request.user)):
         messages.success(request, _("“%(name)s” is now your customer.") % {"name": customer.name})
+    elif not selectors.customers_visible_to(request.user).filter(pk=pk).exists():
+        # Lost the race to a colleague: their customer's page would be a 404 hiding the message.
+        return redirect("crm:customer-pool")
     return redirect("crm:customer-detail", pk=pk)
 
 
