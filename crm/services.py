@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop, ngettext
@@ -184,14 +184,20 @@ def _check_cap(user: User, policy: PoolPolicy, *, adding: int) -> None:
         )
 
 
+def _given_up_recently(user: User, policy: PoolPolicy, now: datetime) -> QuerySet[OwnershipEvent]:
+    """The events by which `user` gave customers up within the re-claim cooldown."""
+    since = now - timedelta(days=policy.cooldown_days)
+    return OwnershipEvent.objects.filter(
+        from_user=user, kind__in=(Kind.RELEASE, Kind.AUTO_RETURN), at__gte=since
+    )
+
+
 def _check_cooldown(customer_id: int, user: User, policy: PoolPolicy, now: datetime) -> None:
     if not policy.cooldown_days:
         return
-    since = now - timedelta(days=policy.cooldown_days)
     gave_up = (
-        OwnershipEvent.objects.filter(
-            customer_id=customer_id, from_user=user, kind__in=(Kind.RELEASE, Kind.AUTO_RETURN), at__gte=since
-        )
+        _given_up_recently(user, policy, now)
+        .filter(customer_id=customer_id)
         .order_by("-at")
         .values_list("at", flat=True)
         .first()
@@ -219,12 +225,17 @@ def customer_claim(*, customer: Customer, by: User, policy: PoolPolicy | None = 
     policy = policy or PoolPolicy.current()
     now = timezone.now()
     _lock_consultant(by)
-    _check_cooldown(customer.pk, by, policy, now)
     _check_cap(by, policy, adding=1)
-    claimed = Customer.objects.filter(pk=customer.pk, is_deleted=False, consultant__isnull=True).update(
-        consultant=by, claimed_at=now, return_warned_at=None, updated_at=now
-    )
+    claimable = Customer.objects.filter(pk=customer.pk, is_deleted=False, consultant__isnull=True)
+    if policy.cooldown_days:
+        # The cooldown is a condition of the UPDATE, so a claim costs no query to check it; why a
+        # claim failed is looked up only when it did.
+        claimable = claimable.exclude(
+            Exists(_given_up_recently(by, policy, now).filter(customer_id=OuterRef("pk")))
+        )
+    claimed = claimable.update(consultant=by, claimed_at=now, return_warned_at=None, updated_at=now)
     if claimed != 1:
+        _check_cooldown(customer.pk, by, policy, now)
         raise CustomerRefused(not_claimed_message(customer.pk))
     history_record_rows(Customer.objects.filter(pk=customer.pk), by=by, at=now)
     OwnershipEvent.objects.create(customer_id=customer.pk, kind=Kind.CLAIM, to_user=by, by=by, at=now)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Customer, DictItem, FollowUp, OwnershipEvent
+from crm.models import Customer, DictItem, FollowUp, OwnershipEvent, PoolPolicy
 
 # (user, url name) -> queries per request.
 QUERY_COUNTS = {
@@ -93,3 +93,21 @@ def test_customer_detail_query_count_does_not_grow_with_follow_ups(
 
 # Thirteen for the customer, its timeline and the actions; one for its enrollments (none here).
 DETAIL_QUERIES = 11
+
+
+# Session, user, roles, the customer, the pool rules, the consultant's lock, the private cap, the
+# conditional UPDATE (the cooldown inside it), its history row, its ownership event, and the
+# savepoint's two statements (the test's transaction; production runs BEGIN and COMMIT instead).
+# README "Performance": no request may exceed 12.
+CLAIM_QUERIES = 12
+
+
+def test_a_claim_runs_a_pinned_number_of_queries_with_the_cooldown_on(
+    world, as_sales, django_assert_num_queries
+):
+    policy = PoolPolicy.current()
+    assert policy.cooldown_days
+    with django_assert_num_queries(CLAIM_QUERIES):
+        response = as_sales.post(reverse("crm:customer-claim", args=[world.pool_lead.pk]))
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=world.pool_lead.pk).consultant == world.sales
