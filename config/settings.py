@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "crm",
     "enrollment",
     "classroom",
+    "marketing",
+    "tickets",
     "reports",
     "bench",
 ]
@@ -270,6 +272,10 @@ TASKS = {
 }
 # How often the worker sweeps the pool and sends follow-up reminders (crm.tasks).
 POOL_SWEEP_INTERVAL_MINUTES = int(os.environ.get("POOL_SWEEP_INTERVAL_MINUTES", "60"))
+# Service tickets (tickets app): a resolved ticket the requester has not rated within this many
+# days is archived by the periodic ticket job (tickets.tasks), which runs this often.
+TICKET_FEEDBACK_DAYS = int(os.environ.get("TICKET_FEEDBACK_DAYS", "7"))
+TICKET_MAINTENANCE_INTERVAL_MINUTES = int(os.environ.get("TICKET_MAINTENANCE_INTERVAL_MINUTES", "15"))
 
 # --- Forms and lists ------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -290,6 +296,16 @@ ENROLLMENT_DOCUMENT_LIMIT = 3
 # Homework (classroom app): the largest file a student may hand in, and how many per lesson.
 HOMEWORK_MAX_BYTES = int(os.environ.get("HOMEWORK_MAX_BYTES", str(10 * 1024 * 1024)))
 HOMEWORK_FILE_LIMIT = int(os.environ.get("HOMEWORK_FILE_LIMIT", "5"))
+
+# Marketing (marketing app). The public web-to-lead form: at most N submissions per window from
+# one IP address (across campaigns) and per campaign, counted in the database (the cache is per
+# process). Mass email: recipients per batch, and the pause between batches (the SMTP server's
+# and the receiving providers' limits).
+MARKETING_WEB_LEAD_LIMIT_PER_IP = int(os.environ.get("MARKETING_WEB_LEAD_LIMIT_PER_IP", "5"))
+MARKETING_WEB_LEAD_LIMIT_PER_CAMPAIGN = int(os.environ.get("MARKETING_WEB_LEAD_LIMIT_PER_CAMPAIGN", "300"))
+MARKETING_WEB_LEAD_WINDOW_SECONDS = int(os.environ.get("MARKETING_WEB_LEAD_WINDOW_SECONDS", "3600"))
+MARKETING_MAILING_BATCH = int(os.environ.get("MARKETING_MAILING_BATCH", "100"))
+MARKETING_MAILING_PAUSE_SECONDS = int(os.environ.get("MARKETING_MAILING_PAUSE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

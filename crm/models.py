@@ -114,6 +114,7 @@ class DictItem(models.Model):
         INTENT_LEVEL = "intent_level", _("Intent level")
         WORK_STATUS = "work_status", _("Work status")
         GENDER = "gender", _("Gender")
+        TICKET_CATEGORY = "ticket_category", _("Ticket category")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     code = models.SlugField(_("code"), max_length=50)

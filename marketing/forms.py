@@ -1,0 +1,90 @@
+"""Validation of the public web-to-lead form (the embeddable page and the website's API endpoint
+both use `WebLeadForm`) and of email templates."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Course
+from crm.normalize import normalize_phone, normalize_qq
+from marketing.models import Campaign, EmailTemplate
+from marketing.services import MarketingRefused, template_compile
+
+# The honeypot's name: a field people never see (hidden by the page's CSS) and bots fill in.
+HONEYPOT_FIELD = "website"
+
+
+class WebLeadForm(forms.Form):
+    """What a visitor of the school's website sends: phone and QQ are normalised exactly as the
+    customer form does, so the duplicate check finds the customer however the number was typed.
+    A filled honeypot does not make the form invalid (a bot must not learn it was caught);
+    `is_bot` tells the service to accept without writing."""
+
+    name = forms.CharField(label=_("full name"), max_length=50)
+    phone = forms.CharField(
+        label=_("phone"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    qq = forms.CharField(
+        label=_("QQ"), max_length=30, required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    wechat = forms.CharField(label=_("WeChat"), max_length=50, required=False)
+    email = forms.EmailField(label=_("email"), required=False)
+    course = forms.ModelChoiceField(
+        label=_("Course of interest"), queryset=Course.objects.none(), required=False
+    )
+    message = forms.CharField(
+        label=_("message"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["course"].queryset = campaign.target_courses.filter(is_active=True)
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get(HONEYPOT_FIELD))
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter your name."), code="required")
+        return name
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_qq(self) -> str:
+        return normalize_qq(self.cleaned_data.get("qq", ""))
+
+    def clean_email(self) -> str:
+        return self.cleaned_data.get("email", "").strip().lower()
+
+
+class EmailTemplateForm(forms.ModelForm):
+    """An email template; one that does not compile, or uses a tag that is not allowed, is
+    refused on the field it is in."""
+
+    class Meta:
+        model = EmailTemplate
+        fields = ["name", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+
+    def clean_subject(self) -> str:
+        return _compiled(self.cleaned_data["subject"])
+
+    def clean_body(self) -> str:
+        return _compiled(self.cleaned_data["body"])
+
+
+def _compiled(text: str) -> str:
+    try:
+        template_compile(text)
+    except MarketingRefused as refusal:
+        raise forms.ValidationError(str(refusal), code="template") from refusal
+    return text
