@@ -3,7 +3,6 @@ lessons, homework, grades and rank; questions and answers for both."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -23,7 +22,7 @@ from classroom.forms import (
 )
 from classroom.homework import allowed_extensions, zip_member_names, zip_stream
 from classroom.models import Attendance, Lesson
-from common.lists import page_size_from
+from common.lists import simple_page
 from common.views import file_attachment
 from crm.selectors import teaches_class
 
@@ -296,9 +295,7 @@ def _question_page(request, *, template_name: str, title: str, extra: dict | Non
             questions = questions.filter(is_solved=True)
     elif form.is_bound:
         questions = questions.none()
-    page = Paginator(questions.order_by("-created_at", "-id"), page_size_from(request)).get_page(
-        request.GET.get("page")
-    )
+    page = simple_page(request, questions.order_by("-created_at", "-id"))
     context = {"form": form, "page_obj": page, "query": query, "title": title, **(extra or {})}
     return render(request, template_name, context)
 
@@ -397,8 +394,7 @@ def question_delete(request, pk: int):
 
 
 def question_trash(request):
-    questions = selectors.questions_deleted_for_teacher(request.user)
-    page = Paginator(questions, page_size_from(request)).get_page(request.GET.get("page"))
+    page = simple_page(request, selectors.questions_deleted_for_teacher(request.user))
     return render(
         request, "classroom/question_trash.html", {"page_obj": page, "title": _("Deleted questions")}
     )

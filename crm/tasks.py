@@ -4,11 +4,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone, translation
-from django_tasks import default_task_backend, task
-from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django.utils import translation
+from django_tasks import task
 
+from common.tasks import schedule_once
 from crm.services import (
     customer_import_run,
     customer_imports_discard_unconfirmed,
@@ -40,17 +39,8 @@ def _refresh_planner_statistics() -> None:
 
 
 def schedule_pool_maintenance(*, delay: timedelta = timedelta(0)) -> bool:
-    """Queue the next sweep unless one is already waiting (the sweep is idempotent, so a
-    duplicate would only waste a run). Returns whether it queued one."""
-    if not default_task_backend.supports_defer:  # the inline backend of the tests: nothing to queue
-        return False
-    waiting = DBTaskResult.objects.filter(
-        task_path=pool_maintenance.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if waiting:
-        return False
-    pool_maintenance.using(run_after=timezone.now() + delay).enqueue()
-    return True
+    """Queue the next run unless one is already waiting; returns whether it queued one."""
+    return schedule_once(pool_maintenance, delay=delay)
 
 
 @task()

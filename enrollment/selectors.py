@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from crm.models import ClassList
-from crm.selectors import editable_customer_filter, visible_customer_filter
+from crm.selectors import editable_customer_filter, is_editable_by, visible_customer_filter
 from enrollment.models import Enrollment, EnrollmentDocument, Payment
 from enrollment.services import classes_with_seats
 
@@ -30,6 +30,14 @@ def _deletable_filter(user) -> Q:
     """The enrollments `user` may delete and restore: those they made, and those of customers
     they may edit (their own, or their department's or everyone's by data scope)."""
     return Q(consultant=user) | editable_customer_filter(user, "customer__")
+
+
+def may_delete(user, enrollment: Enrollment) -> bool:
+    """`_deletable_filter` for one enrollment already loaded, plus the state the service refuses
+    first (an approved enrollment stays), for showing the delete button."""
+    return enrollment.status != Enrollment.Status.APPROVED and (
+        enrollment.consultant_id == user.pk or is_editable_by(user, enrollment.customer)
+    )
 
 
 def enrollments_deletable_by(user) -> QuerySet[Enrollment]:

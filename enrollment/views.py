@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from audit.models import AccessRecord
 from audit.services import NOT_RECORDED, access_record
 from common.access import public
+from common.lists import simple_page
 from common.views import file_attachment
 from crm import selectors as crm_selectors
-from crm.selectors import is_editable_by
 from enrollment import selectors, services
 from enrollment.documents import too_large_message
 from enrollment.forms import (
@@ -114,11 +114,8 @@ def enrollment_detail(request, pk: int):
         "shows_id_number": _shows_id_number(request, enrollment),
         "can_regenerate": bool(link) and request.rbac.allows("enrollment:enrollment-link-regenerate"),
         "can_open_customer": request.rbac.allows("crm:customer-detail"),
-        "can_delete": enrollment.status != Enrollment.Status.APPROVED
-        and request.rbac.allows("enrollment:enrollment-delete")
-        and (
-            enrollment.consultant_id == request.user.pk or is_editable_by(request.user, enrollment.customer)
-        ),
+        "can_delete": request.rbac.allows("enrollment:enrollment-delete")
+        and selectors.may_delete(request.user, enrollment),
         "reject_form": RejectForm() if can_review else None,
         "title": str(enrollment),
     }
@@ -152,8 +149,8 @@ def enrollment_delete(request, pk: int):
 
 
 def enrollment_trash(request):
-    enrollments = selectors.enrollments_deleted_visible_to(request.user)
-    context = {"enrollments": enrollments[:200], "title": _("Deleted enrollments")}
+    page = simple_page(request, selectors.enrollments_deleted_visible_to(request.user))
+    context = {"page_obj": page, "title": _("Deleted enrollments")}
     return render(request, "enrollment/enrollment_trash.html", context)
 
 

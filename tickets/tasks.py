@@ -3,11 +3,9 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
-from django_tasks import default_task_backend, task
-from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
+from common.tasks import schedule_once
 from tickets.services import tickets_archive_stale, tickets_notify_overdue
 
 
@@ -24,14 +22,5 @@ def ticket_maintenance() -> dict:
 
 
 def schedule_ticket_maintenance(*, delay: timedelta = timedelta(0)) -> bool:
-    """Queue the next run unless one is already waiting (the run is idempotent, so a duplicate
-    would only waste it). Returns whether it queued one."""
-    if not default_task_backend.supports_defer:  # the inline backend of the tests: nothing to queue
-        return False
-    waiting = DBTaskResult.objects.filter(
-        task_path=ticket_maintenance.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if waiting:
-        return False
-    ticket_maintenance.using(run_after=timezone.now() + delay).enqueue()
-    return True
+    """Queue the next run unless one is already waiting; returns whether it queued one."""
+    return schedule_once(ticket_maintenance, delay=delay)
