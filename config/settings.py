@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "classroom",
     "marketing",
     "tickets",
+    "risk",
     "reports",
     "bench",
 ]

@@ -9,7 +9,10 @@ from rbac.registry import menu_group, register
 menu_group("sales", _("Sales"), icon="people", order=20)
 menu_group("enrollment", _("Enrollment"), icon="person-check", order=30)
 menu_group("classroom", _("Teaching"), icon="easel", order=40)
+menu_group("service", _("Service"), icon="life-preserver", order=45)
+menu_group("warnings", _("At-risk warnings"), icon="exclamation-triangle", order=47)
 menu_group("reports", _("Reports"), icon="bar-chart", order=50)
+menu_group("marketing", _("Marketing"), icon="megaphone", order=55)
 menu_group("setup", _("School setup"), icon="building", order=80)
 menu_group("access", _("Accounts and roles"), icon="shield-lock", order=90)
 

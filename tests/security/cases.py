@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 
 from common.access import AUTHENTICATED, PUBLIC
 from tests.conftest import make_client
-from tests.rbac.test_url_matrix import ANONYMOUS, Case
+from tests.rbac.matrix import ANONYMOUS, Case
 
 PREFERRED_ROLES = ("sales", "manager", "admin", "finance", "teacher", "student")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,6 +31,7 @@ from crm.models import Customer, CustomerImport, CustomerImportProblem
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
 from reports.periods import Month
+from tests.security import strangers_marketing, strangers_risk, strangers_tickets
 
 # Plain ASCII survives every escaping (HTML, JSON, CSV, spreadsheet XML); the Chinese marker is
 # searched for raw and as JSON's \u escapes.
@@ -79,6 +80,8 @@ class Stranger:
     notification: Notification
     customer_import: CustomerImport
     month: str  # the month of all of the above, for reports
+    # The newer apps' objects of the stranger, by name, built by their strangers_<app>.py.
+    extra: dict = field(default_factory=dict)
 
 
 def marked(field: str) -> str:
@@ -275,7 +278,7 @@ def build_stranger(world) -> Stranger:
         message=marked("Problem"),
         values=[marked("Cell"), f"{PHONE_STEM}9"],
     )
-    return Stranger(
+    stranger = Stranger(
         department=department,
         consultant=consultant,
         teacher=stranger_teacher,
@@ -300,3 +303,6 @@ def build_stranger(world) -> Stranger:
         customer_import=customer_import,
         month=str(Month.current()),
     )
+    for extend in (strangers_tickets.extend, strangers_marketing.extend, strangers_risk.extend):
+        stranger.extra.update(extend(world, stranger))
+    return stranger

@@ -32,7 +32,7 @@ from openpyxl import load_workbook
 
 from crm.models import Course, Customer, CustomerImport
 from enrollment.models import Payment
-from tests.rbac.test_url_matrix import _enrollment
+from tests.rbac.matrix import _enrollment
 from tests.security import snapshot
 
 # Values a spreadsheet would run, each with the formula it hides; the last ones start with

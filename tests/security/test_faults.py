@@ -81,7 +81,7 @@ def _document_upload(world):
 
 
 def _homework_upload(world):
-    from tests.rbac.test_url_matrix import _lesson_of_class_a, _student_of_class_a
+    from tests.rbac.matrix import _lesson_of_class_a, _student_of_class_a
 
     _student_of_class_a(world, world.student)
     lesson = _lesson_of_class_a(world)

@@ -32,8 +32,7 @@ from enrollment.models import EnrollmentDocument
 from enrollment.tokens import enrollment_token
 from tests.conftest import make_client
 from tests.enrollment.conftest import image_bytes
-from tests.rbac.test_url_matrix import (
-    EXPECTED,
+from tests.rbac.matrix import (
     Case,
     _document,
     _enrollment,
@@ -43,6 +42,7 @@ from tests.rbac.test_url_matrix import (
     own_import,
     taught_lesson_with_homework,
 )
+from tests.rbac.test_url_matrix import EXPECTED
 from tests.security import snapshot
 from tests.security.cases import case_request
 
