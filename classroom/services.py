@@ -256,7 +256,8 @@ def question_delete(*, question: Question, by: User) -> Question:
     """Move a question to the recycle bin. The class's teachers and adviser may delete any of
     its questions (an inappropriate one, say); the asker only their own while it has no
     answer, checked with the question locked (an answer being saved waits for the lock, and
-    its counter UPDATE skips a deleted question), so one of the two wins cleanly."""
+    its counter UPDATE skips a deleted question), so one of the two wins cleanly. The unread
+    notifications of the question are withdrawn with it."""
     _lock_question(question.pk)
     now = timezone.now()
     row = Question.objects.live().filter(pk=question.pk)
@@ -270,6 +271,10 @@ def question_delete(*, question: Question, by: User) -> Question:
     if not row.update(is_deleted=True, deleted_at=now):
         raise ClassroomRefused(gettext("This question is in the recycle bin already."))
     history_record_rows(Question.objects.filter(pk=question.pk), by=by, at=now)
+    # Unread notices of the question would lead to a page that is gone; read ones are history.
+    Notification.objects.filter(
+        link=reverse("classroom:question-detail", args=[question.pk]), read_at__isnull=True
+    ).delete()
     question.is_deleted, question.deleted_at = True, now
     return question
 

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
 from classroom import selectors, services
 from classroom.models import Question
 from classroom.services import ClassroomRefused
@@ -58,6 +58,19 @@ def test_the_asker_deletes_an_unanswered_question(world, question):
     assert response["Location"] == reverse("classroom:my-questions")
     assert messages_of(response) == ["“闭包是什么” was moved to the recycle bin."]
     assert is_deleted(question)
+
+
+def test_deleting_withdraws_the_unread_notices_that_would_lead_to_a_missing_page(world, question):
+    """The teacher was told of the new question; once the asker deletes it, an unread notice
+    would open a 404, so it goes. A notice already read stays as history."""
+    link = reverse("classroom:question-detail", args=[question.pk])
+    notices = Notification.objects.filter(link=link)
+    assert notices.filter(recipient=world.teacher, read_at__isnull=True).exists()
+    read = Notification.objects.create(
+        recipient=world.teacher, text="seen", link=link, read_at=timezone.now()
+    )
+    delete(world.student, question)
+    assert list(notices) == [read]
 
 
 def test_the_asker_may_not_delete_an_answered_question(world, question):
