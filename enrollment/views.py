@@ -370,8 +370,12 @@ def apply(request, token: str):
     if refusal:
         return refusal
     # Bound on every POST, an empty one too: the checks below add errors to it.
+    if request.method == "POST" and not enrollment.is_editable_by_student:
+        # A second tab, or the back button, sending the form again after it was submitted.
+        messages.info(request, _("This form was already submitted."))
+        return redirect("enrollment:apply", token)
     form = EnrollmentApplyForm(request.POST if request.method == "POST" else None, instance=enrollment)
-    if request.method == "POST" and enrollment.is_editable_by_student:
+    if request.method == "POST":
         kinds = set(enrollment.documents.values_list("kind", flat=True))
         if not {EnrollmentDocument.Kind.ID_FRONT, EnrollmentDocument.Kind.ID_BACK} <= kinds:
             form.add_error(None, _("Upload the front and the back of your ID card first."))

@@ -185,6 +185,20 @@ def test_finance_approves_and_the_customer_becomes_a_student(
     assert 'data-testid="approved"' in page
 
 
+def test_the_form_sent_again_after_submitting_is_told_so_and_changes_nothing(world, enrollment, gender):
+    """A second tab or the back button posts the form once more: the student is told it was
+    submitted already, and the first submission stays as it was."""
+    student, token = make_client(), enrollment_token(enrollment)
+    upload(student, token, "id_front", png())
+    upload(student, token, "id_back", png())
+    url = reverse("enrollment:apply", args=[token])
+    student.post(url, form_data(enrollment, gender, address="北京"))
+    response = student.post(url, form_data(enrollment, gender, address="上海"), follow=True)
+    assert "This form was already submitted." in response.content.decode()
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.address) == (Enrollment.Status.SUBMITTED, "北京")
+
+
 def test_a_rejection_reason_is_shown_to_the_student_who_fixes_and_resubmits(world, enrollment, gender):
     student, token = make_client(), enrollment_token(enrollment)
     upload(student, token, "id_front", png())
