@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "tickets",
     "risk",
     "reports",
+    "demo",
     "bench",
 ]
 

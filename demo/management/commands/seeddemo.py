@@ -1,8 +1,8 @@
 """Load the demo school: roles, users, campuses, courses, classes and the data dictionary.
 
 Idempotent: running it again changes nothing that is already there (passwords included).
-It lives in the top app (reports), which may use every other app: the demo school has customers,
-enrollments, lessons and a sales history.
+It lives in its own app on top of the others, as it uses every one of them: the demo school has
+customers, enrollments, lessons, a sales history, service tickets, campaigns and warnings.
 """
 
 import io
