@@ -41,6 +41,7 @@ run: seed
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py pool_sweep --schedule
 	$(PY) manage.py ticket_sweep --schedule
+	$(PY) manage.py risk_sweep --schedule
 	@echo ""
 	@echo "EduCRM is starting on http://$(HOST):$(PORT)/ with its worker  (Ctrl+C to stop)"
 	@$(PY) manage.py db_worker --queue-name '*' --interval 2 & WORKER=$$!; \

@@ -24,6 +24,7 @@ from rbac import defaults
 from rbac.models import Role
 from rbac.services import permissions_sync
 from reports.demo import seed_sales_history
+from risk.demo import seed_risk
 
 DEMO_PASSWORD = "educrm-demo"
 
@@ -160,6 +161,8 @@ class Command(BaseCommand):
                 reviewer=users["finance"],
             ):
                 self.stdout.write("Added students, lessons, roll calls, graded homework and questions.")
+        with transaction.atomic():
+            seed_risk()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, display_name, _department, role_slugs in USERS:
