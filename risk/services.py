@@ -65,7 +65,8 @@ def risk_ticket_open(*, warning: StudentWarning, by: User | None, policy: RiskPo
     }
     try:
         with transaction.atomic():
-            ticket = ticket_create(values=values, by=author)
+            # The student must not read the staff's notes about them, nor be asked to rate them.
+            ticket = ticket_create(values=values, by=author, internal=True)
             ticket_assign(ticket=ticket, to_user=adviser, by=author)
             RiskTicket.objects.create(
                 kind=warning.kind,

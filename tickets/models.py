@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from crm.models import DictItem
@@ -32,7 +33,8 @@ DEFAULT_DEADLINE_HOURS = {
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
-        CREATED = "created", _("Created")
+        # "Created" alone is also a column heading ("created at"): the context keeps them apart.
+        CREATED = "created", pgettext_lazy("ticket status", "Created")
         ASSIGNED = "assigned", _("Assigned")
         IN_PROGRESS = "in_progress", _("In progress")
         RESOLVED = "resolved", _("Resolved")
@@ -154,7 +156,7 @@ class TicketEvent(models.Model):
     """One step of a ticket's timeline, written in the transaction of the step itself."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("ticket event", "Created")
         ASSIGNED = "assigned", _("Assigned")
         STARTED = "started", _("Started")
         RESOLVED = "resolved", _("Resolved")

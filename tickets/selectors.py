@@ -18,10 +18,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Department, User
 from common.filters import start_of_day
+from crm.models import Customer
+from crm.selectors import classes_taught_by, customers_visible_to, visible_customer_filter
+from enrollment.models import Student
 from rbac.models import Role
 from rbac.selectors import data_scope_for
 from tickets.models import Ticket, TicketEvent
@@ -42,20 +46,27 @@ def _visible_filter(user) -> Q | None:
     scope = data_scope_for(user)
     if scope == Role.DataScope.ALL:
         return None
-    mine = Q(created_by=user) | Q(assignee=user) | Q(requester=user)
+    # The customer's consultant too: a ticket a student opened from the portal reaches nobody
+    # else until it is assigned, and someone must dispatch it.
+    mine = Q(created_by=user) | Q(assignee=user) | Q(requester=user) | Q(customer__consultant=user)
     if user.department_id:
         mine |= Q(queue_id=user.department_id)
         if scope == Role.DataScope.DEPARTMENT:
-            mine |= Q(assignee__department_id=user.department_id)
+            department = user.department_id
+            mine |= (
+                Q(assignee__department_id=department)
+                | Q(created_by__department_id=department)
+                | Q(customer__consultant__department_id=department)
+            )
     return mine
 
 
 def tickets_visible_to(user, *, now: datetime | None = None) -> QuerySet[Ticket]:
     """Every ticket `user` may see: all of them with the data scope "all"; otherwise those the
-    user created, is assigned or asked (a student's own), those waiting in or taken from the
-    queue of the user's department, and, with the scope "own department", those assigned to a
-    member of it. Lists, detail, export and the report all start here, so a ticket outside it is
-    a 404 everywhere.
+    user created, is assigned or asked (a student's own), those of the user's own customers,
+    those waiting in or taken from the queue of the user's department, and, with the scope "own
+    department", those a member of it created, is assigned or owns the customer of. Lists,
+    detail, export and the report all start here, so a ticket outside it is a 404 everywhere.
 
     One query: category, assignee, queue, customer and student with the student's account are
     joined (select_related), and `is_overdue` is annotated (see `ticket_is_overdue`)."""
@@ -197,3 +208,88 @@ def ticket_report(*, date_from: date, date_to: date, scope_user) -> TicketReport
         .order_by(F("assignee__username").asc(nulls_last=True))
     ]
     return TicketReport(total=total, by_category=by_category, by_handler=by_handler)
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    """One deadline of a ticket as its page shows it: met (when), overdue, or still running."""
+
+    due: datetime
+    met_at: datetime | None
+    is_open: bool
+    now: datetime
+
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.met_at > self.due
+
+    @property
+    def overdue(self) -> bool:
+        return self.met_at is None and self.is_open and self.now > self.due
+
+    @property
+    def remaining(self) -> timedelta | None:
+        """Time left while it runs (None once met, missed or no longer relevant)."""
+        if self.met_at is not None or not self.is_open or self.now > self.due:
+            return None
+        return self.due - self.now
+
+
+def ticket_deadlines(ticket: Ticket, now: datetime | None = None) -> tuple[Deadline, Deadline]:
+    """The response and the resolution deadline of `ticket`, each met, overdue or running."""
+    now = now or timezone.now()
+    is_open = ticket.status in OPEN_STATUSES
+    return (
+        Deadline(ticket.response_due_at, ticket.first_response_at, is_open, now),
+        Deadline(ticket.resolve_due_at, ticket.resolved_at, is_open, now),
+    )
+
+
+def ticket_for_requester(user, pk: int) -> Ticket:
+    """One of the tickets `user` asked (a student's own): any other is a 404."""
+    return get_object_or_404(tickets_visible_to(user).filter(requester=user), pk=pk)
+
+
+def customer_for_ticket(user, pk) -> Customer:
+    """The customer a new ticket is for, among those the user may see (else 404)."""
+    return get_object_or_404(customers_visible_to(user).only("pk", "name", "is_deleted"), pk=pk)
+
+
+def students_reachable_by(user) -> QuerySet[Student]:
+    """The students a staff member may open a ticket for: those whose customer record the user
+    sees, and those of the classes the user teaches or advises."""
+    scope = data_scope_for(user)
+    if scope == Role.DataScope.ALL:
+        return Student.objects.all()
+    return Student.objects.filter(
+        Q(pk__in=Student.objects.filter(visible_customer_filter(user, "customer__")).values("pk"))
+        | Q(pk__in=Student.objects.filter(classes__in=classes_taught_by(user)).values("pk"))
+    )
+
+
+def student_for_ticket(user, pk) -> Student:
+    return get_object_or_404(students_reachable_by(user).select_related("user", "customer"), pk=pk)
+
+
+def ticket_for_detail(user, pk: int) -> Ticket:
+    """One ticket of the user's scope, with who opened and who asked joined (else 404)."""
+    return get_object_or_404(tickets_visible_to(user).select_related("created_by", "requester"), pk=pk)
+
+
+def handlers_for(user) -> QuerySet[User]:
+    """The staff a user may name as a ticket's handler (the list's filter, the assign form): the
+    whole staff with the data scope "all", else the user's own department (and the user)."""
+    staff = User.objects.filter(is_active=True, department__isnull=False)
+    if data_scope_for(user) != Role.DataScope.ALL:
+        staff = staff.filter(Q(department_id=user.department_id) | Q(pk=user.pk))
+    return staff.select_related("department").order_by("department__name", "username")
+
+
+def queues_for(user) -> QuerySet[Department]:
+    """The queues the list filters by: every department with the data scope "all", else the
+    user's own (the only queue the user's scope reaches)."""
+    departments = Department.objects.order_by("name")
+    if data_scope_for(user) != Role.DataScope.ALL:
+        departments = departments.filter(pk=user.department_id)
+    return departments

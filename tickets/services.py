@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
@@ -117,6 +118,28 @@ def _may_give_feedback(ticket: Ticket, user: User) -> bool:
     return user.pk == ticket.created_by_id or _is_manager(user)
 
 
+def ticket_actions_for(ticket: Ticket, user: User) -> frozenset[str]:
+    """The actions of `TRANSITIONS` that `user` may take on `ticket` as it is now, by the status
+    table and the same object rules the actions check: the buttons a page offers (the views add
+    the role's right). The actions stay the judges: a move refused meanwhile is still refused."""
+    rules = {
+        # assign: any dispatcher the view lets in, except the person who asked.
+        "assign": user.pk != ticket.requester_id,
+        "take": ticket.assignee_id is None and _is_queue_member(ticket, user),
+        "start": ticket.assignee_id == user.pk,
+        "resolve": ticket.assignee_id == user.pk,
+        "feedback": _may_give_feedback(ticket, user),
+        "archive": _is_staff_party(ticket, user),
+        "reopen": _is_party(ticket, user),
+        "comment": _is_party(ticket, user),
+    }
+    return frozenset(
+        action
+        for action, allowed in rules.items()
+        if allowed and ticket.status in TRANSITIONS[action].from_statuses
+    )
+
+
 # --- The one way a ticket changes -------------------------------------------------------------
 def _changed_message(ticket: Ticket) -> str:
     """Why a conditional UPDATE matched nothing: the ticket moved on since the caller saw it."""
@@ -165,11 +188,17 @@ def _apply(
     ticket.refresh_from_db()
 
 
-def _notify(users, text: str) -> None:
-    """The ticket pages come with the next round's views; until then notifications carry no link
-    (the notification list is where opening one leads)."""
+def ticket_link(ticket: Ticket, user: User) -> str:
+    """Where a notification about `ticket` takes `user`: the requester's own page in the student
+    portal, everyone else's the staff page (which the user's scope reaches: they are a party)."""
+    if ticket.requester_id is not None and user.pk == ticket.requester_id:
+        return reverse("tickets:my-ticket-detail", args=[ticket.pk])
+    return reverse("tickets:ticket-detail", args=[ticket.pk])
+
+
+def _notify(users, text: str, ticket: Ticket) -> None:
     for user in users:
-        notification_send(recipient=user, text=text)
+        notification_send(recipient=user, text=text, link=ticket_link(ticket, user))
 
 
 def _queue_members(queue_id: int):
@@ -203,7 +232,9 @@ def _check_values(values: dict) -> None:
         raise TicketRefused(gettext("A ticket needs a title."))
 
 
-def _create(*, values: dict, by: User, customer: Customer | None, student: Student | None) -> Ticket:
+def _create(
+    *, values: dict, by: User, customer: Customer | None, student: Student | None, internal: bool = False
+) -> Ticket:
     _check_values(values)
     if customer is not None and customer.is_deleted:
         raise TicketRefused(gettext("This customer was deleted."))
@@ -217,7 +248,7 @@ def _create(*, values: dict, by: User, customer: Customer | None, student: Stude
         description=values.get("description", ""),
         customer=customer,
         student=student,
-        requester=student.user if student is not None else None,
+        requester=student.user if student is not None and not internal else None,
         created_by=by,
         created_at=now,
         response_due_at=now + timedelta(hours=response_hours),
@@ -230,10 +261,12 @@ def _create(*, values: dict, by: User, customer: Customer | None, student: Stude
 
 
 @transaction.atomic
-def ticket_create(*, values: dict, by: User) -> Ticket:
+def ticket_create(*, values: dict, by: User, internal: bool = False) -> Ticket:
     """A staff member opens a ticket for a customer or a student (`values`: category, priority,
     title, description, and customer and/or student). A student's ticket, or a customer's who
-    is a student, gets the student's account as requester, so they rate it from their portal."""
+    is a student, gets the student's account as requester, so they rate it from their portal;
+    an `internal` one (staff talking about the student, an at-risk warning say) has no
+    requester: the student never sees it, and the creator or a manager gives the feedback."""
     customer, student = values.get("customer"), values.get("student")
     if customer is None and student is None:
         raise TicketRefused(gettext("Choose the customer or the student the ticket is for."))
@@ -243,7 +276,7 @@ def ticket_create(*, values: dict, by: User) -> Ticket:
         customer = student.customer
     elif student.customer_id != customer.pk:
         raise TicketRefused(gettext("This student is not that customer."))
-    return _create(values=values, by=by, customer=customer, student=student)
+    return _create(values=values, by=by, customer=customer, student=student, internal=internal)
 
 
 @transaction.atomic
@@ -294,7 +327,7 @@ def ticket_assign(
         title=ticket.title,
     )
     if to_user is not None:
-        _notify([to_user], text)
+        _notify([to_user], text, ticket)
     else:
         text = site_gettext(
             gettext_noop("A ticket is waiting in the queue %(queue)s: #%(number)s %(title)s"),
@@ -302,7 +335,7 @@ def ticket_assign(
             number=ticket.pk,
             title=ticket.title,
         )
-        _notify(_queue_members(to_queue.pk).exclude(pk=by.pk), text)
+        _notify(_queue_members(to_queue.pk).exclude(pk=by.pk), text, ticket)
 
 
 def _taken_message(ticket: Ticket) -> str:
@@ -385,6 +418,7 @@ def ticket_resolve(*, ticket: Ticket, note: str, by: User) -> None:
             number=ticket.pk,
             title=ticket.title,
         ),
+        ticket,
     )
 
 
@@ -418,6 +452,7 @@ def ticket_feedback(*, ticket: Ticket, rating: int, comment: str = "", by: User)
                 title=ticket.title,
                 rating=rating,
             ),
+            ticket,
         )
 
 
@@ -467,6 +502,7 @@ def ticket_reopen(*, ticket: Ticket, reason: str, by: User) -> None:
                 title=ticket.title,
                 reason=reason,
             ),
+            ticket,
         )
 
 
@@ -505,6 +541,35 @@ def ticket_comment(*, ticket: Ticket, note: str, by: User) -> TicketEvent:
     )
 
 
+def _overdue_list_link() -> str:
+    return f"{reverse('tickets:ticket-list')}?mine=assigned&overdue=true"
+
+
+# --- Deadline settings ------------------------------------------------------------------------
+@transaction.atomic
+def ticket_deadlines_save(*, hours: dict[tuple[int | None, str], tuple[int, int] | None]) -> None:
+    """Save the deadline grid: `hours` maps (category id, or None for the default row, priority)
+    to (response hours, resolution hours), or to None for a category that follows the default of
+    the priority (its own row is removed). Every priority keeps a default row. Existing tickets
+    keep the deadlines they were given."""
+    for (category_id, priority), value in hours.items():
+        if priority not in Priority.values:
+            raise TicketRefused(gettext("Choose a priority."))
+        if value is None:
+            if category_id is None:
+                raise TicketRefused(gettext("Every priority needs its default deadlines."))
+            TicketDeadline.objects.filter(category_id=category_id, priority=priority).delete()
+            continue
+        response, resolve = value
+        if response < 1 or resolve < 1:
+            raise TicketRefused(gettext("Deadlines are at least one hour."))
+        TicketDeadline.objects.update_or_create(
+            category_id=category_id,
+            priority=priority,
+            defaults={"response_hours": response, "resolve_hours": resolve},
+        )
+
+
 # --- Periodic work ----------------------------------------------------------------------------
 def tickets_notify_overdue(*, now: datetime | None = None) -> int:
     """Tell each assignee once about each of their overdue tickets, in one notification per
@@ -523,8 +588,15 @@ def tickets_notify_overdue(*, now: datetime | None = None) -> int:
         )
         Ticket.objects.filter(pk__in=[pk for pk, _assignee, _title in rows]).update(overdue_notified_at=now)
     titles_by_assignee: dict[int, list[str]] = defaultdict(list)
+    links_by_assignee: dict[int, str] = {}
     for pk, assignee_id, title in rows:
         titles_by_assignee[assignee_id].append(f"#{pk} {title}")
+        # One ticket: its page; several: the assignee's overdue tickets in the list.
+        links_by_assignee[assignee_id] = (
+            reverse("tickets:ticket-detail", args=[pk])
+            if assignee_id not in links_by_assignee
+            else _overdue_list_link()
+        )
     for assignee_id, titles in titles_by_assignee.items():
         shown = "、".join(titles[:5]) + ("…" if len(titles) > 5 else "")
         with translation.override(settings.LANGUAGE_CODE):
@@ -533,7 +605,7 @@ def tickets_notify_overdue(*, now: datetime | None = None) -> int:
                 "%(count)s of your tickets are overdue: %(tickets)s",
                 len(titles),
             ) % {"count": len(titles), "tickets": shown}
-        notification_send(recipient=User(pk=assignee_id), text=text)
+        notification_send(recipient=User(pk=assignee_id), text=text, link=links_by_assignee[assignee_id])
     return len(rows)
 
 

@@ -73,6 +73,12 @@ def test_a_ticket_for_the_adviser_is_opened_once_per_occurrence(world, school):
     assert ticket.assignee == school.adviser and ticket.created_by == world.teacher
     assert ticket.category == school.category and ticket.status == Ticket.Status.ASSIGNED
     assert "Absent on day 4, Late on day 5, Absent on day 6" in ticket.description
+    # Staff notes about the student: the student is not its requester and never sees it.
+    assert ticket.student.user_id is not None and ticket.requester is None
+    assert (
+        ticket.title
+        not in make_client(ticket.student.user).get(reverse("tickets:my-ticket-list")).content.decode()
+    )
     assert f"Ticket #{ticket.pk} opened" in response.content.decode()
     # Again, by someone else: refused with the first ticket; the row shows it.
     response = make_client(world.admin).post(url, data, follow=True)

@@ -33,7 +33,9 @@ from openpyxl import load_workbook
 from crm.models import Course, Customer, CustomerImport
 from enrollment.models import Payment
 from tests.rbac.matrix import _enrollment
+from tests.rbac.rows_tickets import handled_ticket
 from tests.security import snapshot
+from tickets.models import Ticket
 
 # Values a spreadsheet would run, each with the formula it hides; the last ones start with
 # whitespace that an importer's "trim spaces" option removes.
@@ -176,6 +178,28 @@ def test_control_characters_do_not_break_the_export(world, as_sales, file_format
 
 
 # --- The sales report's exports -------------------------------------------------------------------
+# --- The ticket export --------------------------------------------------------------------------
+TICKET_COLUMNS = {"title": 1, "resolution": 16, "feedback": 17}
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_ticket_export_neutralises_every_formula_prefix(world, as_sales, file_format):
+    """Titles, resolutions and feedback are typed by staff, students and (by phone) customers."""
+    hostile = {}
+    for value in FORMULAS:
+        pk = handled_ticket(world, world.sales)["pk"]
+        Ticket.objects.filter(pk=pk).update(title=value, resolution_note=value, feedback_comment=value)
+        hostile[pk] = value
+    response = as_sales.get(f"{reverse('tickets:ticket-export')}?format={file_format}")
+    rows = rows_of_csv(response) if file_format == "csv" else rows_of_xlsx(response)
+
+    by_number = {int(row[0]): row for row in rows[1:]}
+    assert set(by_number) == set(hostile)
+    for pk, value in hostile.items():
+        for column in TICKET_COLUMNS.values():
+            assert_inert(by_number[pk][column], value)
+
+
 @pytest.mark.parametrize("value", FORMULAS, ids=repr)
 def test_the_report_export_neutralises_a_source_label(world, as_manager, value):
     world.source.label = value

@@ -42,9 +42,11 @@ from tests.rbac.matrix import (
     own_import,
     taught_lesson_with_homework,
 )
+from tests.rbac.rows_tickets import handled_ticket
 from tests.rbac.test_url_matrix import EXPECTED
 from tests.security import snapshot
 from tests.security.cases import case_request
+from tickets.models import Ticket
 
 # Every URL name that answers with a file to save. A view that starts sending attachments
 # without being listed fails test_every_attachment_comes_from_a_known_download_view.
@@ -57,6 +59,7 @@ DOWNLOADS = frozenset(
         "crm:customer-import-template",
         "crm:customer-import-report",
         "reports:sales-report",
+        "tickets:ticket-export",
     }
 )
 
@@ -145,6 +148,18 @@ def _report_export(world, name: str):
     return make_client(world.manager).get(url), None
 
 
+def _ticket_export(file_format: str):
+    """The name is the view's own (a time stamp); hostile text goes in the ticket's title."""
+
+    def download(world, name: str):
+        handled_ticket(world, world.sales)
+        Ticket.objects.update(title=name)
+        url = f"{reverse('tickets:ticket-export')}?format={file_format}"
+        return make_client(world.sales).get(url), None
+
+    return download
+
+
 # URL name -> how to download a file whose name (or content) carries a hostile name, and the
 # name it must be saved under (None: the view names it from no user data; any safe name).
 NAMED_DOWNLOADS = {
@@ -156,6 +171,8 @@ NAMED_DOWNLOADS = {
     "crm:customer-import-template": _import_template,
     "crm:customer-import-report": _import_report,
     "reports:sales-report": _report_export,
+    "tickets:ticket-export[csv]": _ticket_export("csv"),
+    "tickets:ticket-export[xlsx]": _ticket_export("xlsx"),
 }
 
 

@@ -44,6 +44,9 @@ def tickets(desk):
             assignee=None,
             queue=world.departments["teaching"],
         ),
+        # Opened by the student from the portal, not assigned yet: their consultant (sales1)
+        # and that consultant's manager see it, to dispatch it.
+        "asked": desk.make_ticket(Status.CREATED, created_by=world.student, assignee=None),
         # Created by the admin, assigned to sales2 (of the sales department).
         "sales2": desk.make_ticket(
             Status.CREATED,
@@ -59,14 +62,15 @@ def tickets(desk):
 @pytest.mark.parametrize(
     ("who", "sees"),
     [
-        ("admin", {"student", "teacher", "queue", "sales2"}),  # data scope: all
-        ("finance", {"student", "teacher", "queue", "sales2"}),  # data scope: all
-        ("superuser", {"student", "teacher", "queue", "sales2"}),
-        ("manager", {"student", "sales2"}),  # own department: tickets assigned to its members
-        ("sales", {"student"}),  # created and assigned
+        ("admin", {"student", "teacher", "queue", "asked", "sales2"}),  # data scope: all
+        ("finance", {"student", "teacher", "queue", "asked", "sales2"}),  # data scope: all
+        ("superuser", {"student", "teacher", "queue", "asked", "sales2"}),
+        # Own department: tickets its members created, are assigned or own the customer of.
+        ("manager", {"student", "teacher", "asked", "sales2"}),
+        ("sales", {"student", "asked"}),  # created and assigned; their customer's
         ("sales2", {"teacher", "sales2"}),  # created one, assigned the other
         ("teacher", {"teacher", "queue"}),  # assigned one; the other waits in their department's queue
-        ("student", {"student"}),  # their own, as requester
+        ("student", {"student", "asked"}),  # their own, as requester
         ("outsider", set()),
     ],
 )

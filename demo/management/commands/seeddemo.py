@@ -25,6 +25,7 @@ from rbac.models import Role
 from rbac.services import permissions_sync
 from reports.demo import seed_sales_history
 from risk.demo import seed_risk
+from tickets.demo import seed_tickets
 
 DEMO_PASSWORD = "educrm-demo"
 
@@ -162,6 +163,7 @@ class Command(BaseCommand):
             ):
                 self.stdout.write("Added students, lessons, roll calls, graded homework and questions.")
         with transaction.atomic():
+            seed_tickets()
             seed_risk()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
