@@ -1,12 +1,13 @@
 """Validation of the public web-to-lead form (the embeddable page and the website's API endpoint
-both use `WebLeadForm`) and of email templates."""
+both use `WebLeadForm`), of email templates, campaigns, draft mailings and the report's period."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Course
+from common.filters import SANE_DATES
+from crm.models import Course, DictItem
 from crm.normalize import normalize_phone, normalize_qq
-from marketing.models import Campaign, EmailTemplate
+from marketing.models import Campaign, EmailTemplate, Mailing
 from marketing.services import MarketingRefused, template_compile
 
 # The honeypot's name: a field people never see (hidden by the page's CSS) and bots fill in.
@@ -88,3 +89,56 @@ def _compiled(text: str) -> str:
     except MarketingRefused as refusal:
         raise forms.ValidationError(str(refusal), code="template") from refusal
     return text
+
+
+class CampaignForm(forms.ModelForm):
+    """A campaign: its channel is a customer source, its courses active ones."""
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "channel", "starts_on", "ends_on", "budget", "target_courses", "is_active"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "target_courses": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = DictItem.objects.filter(kind=DictItem.Kind.SOURCE, is_active=True)
+        self.fields["target_courses"].queryset = Course.objects.filter(is_active=True).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The campaign must end on or after its first day."))
+        return data
+
+
+class MailingForm(forms.Form):
+    """A draft mass email: the template, the campaign it belongs to (if any), and the segment the
+    page's filter found (carried in hidden fields: the service validates the filter again)."""
+
+    template = forms.ModelChoiceField(label=_("Template"), queryset=EmailTemplate.objects.all())
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.all(), required=False)
+    segment = forms.ChoiceField(choices=Mailing.Segment.choices, widget=forms.HiddenInput)
+    segment_query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d")
+
+
+class ReportPeriodForm(forms.Form):
+    """The campaign report's period: campaigns that ran on at least one of its days."""
+
+    starts_on = forms.DateField(label=_("From"), validators=SANE_DATES, widget=_date_input())
+    ends_on = forms.DateField(label=_("Until"), validators=SANE_DATES, widget=_date_input())
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The end of the period must not be before its start."))
+        return data

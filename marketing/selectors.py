@@ -18,11 +18,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from crm.models import Customer
+from crm.selectors import customers_visible_to
 from enrollment.models import Enrollment, Payment
-from marketing.models import Campaign, CampaignLead
+from marketing.models import Campaign, CampaignLead, EmailTemplate, Mailing, MailingRecipient, Unsubscribe
+from rbac.models import Role
+from rbac.selectors import data_scope_for
 from reports.selectors import MONEY, NET_AMOUNT
 
 CENT = Decimal("0.01")
@@ -36,6 +40,64 @@ def campaign_for_public_form(public_key: str) -> Campaign | None:
 
 def campaigns_for_list() -> QuerySet[Campaign]:
     return Campaign.objects.select_related("channel", "created_by")
+
+
+def campaign_leads_for(campaign: Campaign) -> QuerySet[CampaignLead]:
+    """A campaign's submissions, newest first, each with its customer's name and owner."""
+    return campaign.leads.select_related("customer").only(
+        "campaign_id", "is_duplicate", "message", "created_at", "customer__name", "customer__is_deleted"
+    )
+
+
+def customer_ids_visible_among(user, customer_ids) -> set[int]:
+    """Which of `customer_ids` the user may see (one query a page): a campaign's leads are
+    school-wide, the customers they reached are not."""
+    return set(customers_visible_to(user).filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
+
+
+def templates_for_list() -> QuerySet[EmailTemplate]:
+    return EmailTemplate.objects.select_related("created_by")
+
+
+def preview_customer_for(user, pk: int | None = None) -> Customer | None:
+    """The customer a template preview is filled with: the one asked for, within the user's
+    scope (None: not theirs), else the newest customer they may see."""
+    customers = customers_visible_to(user).select_related("consultant").prefetch_related("interested_courses")
+    if pk is not None:
+        return customers.filter(pk=pk).first()
+    return customers.order_by("-pk").first()
+
+
+def mailings_visible_to(user) -> QuerySet[Mailing]:
+    """A mailing lists its recipients, the customers in its creator's data scope: it is its
+    creator's, and everyone's whose data scope is the whole school."""
+    mailings = Mailing.objects.all()
+    if data_scope_for(user) != Role.DataScope.ALL:
+        mailings = mailings.filter(created_by=user)
+    return mailings
+
+
+def mailings_for_list(user) -> QuerySet[Mailing]:
+    return mailings_visible_to(user).select_related("template", "campaign", "created_by")
+
+
+def mailing_recipients_for(mailing: Mailing) -> QuerySet[MailingRecipient]:
+    """A mailing's recipients in id order, each with the customer's or student's name."""
+    return mailing.recipients.select_related("customer", "student__customer").only(
+        "mailing_id", "email", "status", "sent_at", "error", "customer__name", "student__customer__name"
+    )
+
+
+def mailing_status_counts(mailing: Mailing) -> dict[str, int]:
+    """How many recipients have each status (every status present, 0 where none), one query."""
+    counts = mailing.recipients.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in MailingRecipient.Status.values}
+    )
+    return counts
+
+
+def is_unsubscribed(email: str) -> bool:
+    return Unsubscribe.objects.filter(email=email.lower()).exists()
 
 
 def campaigns_in_period(*, starts_on: datetime.date, ends_on: datetime.date) -> QuerySet[Campaign]:
@@ -53,18 +115,18 @@ class CampaignRow:
 
     @property
     def cost_per_lead(self) -> Decimal | None:
-        return _divide(self.campaign.budget, self.leads, CENT)
+        return divide(self.campaign.budget, self.leads, CENT)
 
     @property
     def cost_per_signing(self) -> Decimal | None:
-        return _divide(self.campaign.budget, self.signed, CENT)
+        return divide(self.campaign.budget, self.signed, CENT)
 
     @property
     def return_on_spend(self) -> Decimal | None:
-        return _divide(self.revenue - self.campaign.budget, self.campaign.budget, RATIO)
+        return divide(self.revenue - self.campaign.budget, self.campaign.budget, RATIO)
 
 
-def _divide(numerator: Decimal, divisor, places: Decimal) -> Decimal | None:
+def divide(numerator: Decimal, divisor, places: Decimal) -> Decimal | None:
     if not divisor:
         return None
     return (Decimal(numerator) / Decimal(divisor)).quantize(places, rounding=ROUND_HALF_UP)

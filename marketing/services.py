@@ -414,6 +414,33 @@ def mailing_segment(*, mailing: Mailing) -> QuerySet:
     return filterset.qs
 
 
+def segment_query_of(query: QueryDict, segment: str) -> str:
+    """The part of a request's query string that is the segment's filter (the customer list's
+    or the student filter's fields, without paging or ordering), to store on the mailing."""
+    filter_class = StudentSegmentFilter if segment == Mailing.Segment.STUDENTS else CustomerFilter
+    names = set(filter_class.base_filters) - {"o"}
+    kept = QueryDict(mutable=True)
+    for name in sorted(names & set(query)):
+        values = [value for value in query.getlist(name) if value]
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+@transaction.atomic
+def mailing_create(
+    *, template: EmailTemplate, campaign: Campaign | None, segment: str, segment_query: str, by: User
+) -> Mailing:
+    """A draft mailing of `template` to the segment; refused (nothing written) when the filter
+    does not validate, so a draft never stands for "everyone"."""
+    mailing = Mailing(
+        template=template, campaign=campaign, segment=segment, segment_query=segment_query, created_by=by
+    )
+    mailing_segment(mailing=mailing)
+    mailing.save()
+    return mailing
+
+
 @transaction.atomic
 def mailing_queue(*, mailing: Mailing, base_url: str) -> None:
     """Hand a draft to the worker; `base_url` is the site's address (the request's), for links."""
@@ -564,16 +591,30 @@ def _recipient_values(recipient: MailingRecipient) -> dict[str, str]:
     return _customer_values(recipient.customer)
 
 
+def _unsubscribe_payload(token: str) -> tuple[str, int | None] | None:
+    try:
+        email, mailing_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return email, mailing_id
+
+
+def unsubscribe_email(*, token: str) -> str | None:
+    """The address a token names (None: not a token of ours), without unsubscribing it."""
+    payload = _unsubscribe_payload(token)
+    return payload[0] if payload else None
+
+
 @transaction.atomic
 def unsubscribe(*, token: str) -> str:
     """Record the token's address as unsubscribed and return it. Idempotent: the same link used
     twice keeps the first record. A token that is not ours is refused."""
-    try:
-        email, mailing_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except (signing.BadSignature, ValueError, TypeError) as error:
+    payload = _unsubscribe_payload(token)
+    if payload is None:
         raise MarketingRefused(
             gettext("This unsubscribe link is not valid. Please use the link in the email.")
-        ) from error
+        )
+    email, mailing_id = payload
     Unsubscribe.objects.bulk_create(
         [
             Unsubscribe(
