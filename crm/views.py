@@ -219,6 +219,9 @@ def _customer_list(request, *, queryset, title: str, list_kind: str, omit=()):
         filtered_import=_filtered_import(request, filterset),
         batch_actions=_batch_actions(request, list_kind),
         can_export=request.rbac.holds(f"crm.customer_export_{list_kind}"),
+        # The mailing page applies the same filter to the user's whole customer scope: offered
+        # on the list that shows exactly that scope.
+        can_mail=list_kind == "all" and request.rbac.holds("marketing.mailing_create"),
     )
     if "transfer" in context["batch_actions"]:
         context["transfer_choice"] = BatchTransferChoiceForm(consultants=filterset.consultant_choices)

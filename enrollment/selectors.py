@@ -6,9 +6,16 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from crm.models import ClassList
-from crm.selectors import editable_customer_filter, is_editable_by, visible_customer_filter
-from enrollment.models import Enrollment, EnrollmentDocument, Payment
+from crm.selectors import (
+    classes_taught_by,
+    editable_customer_filter,
+    is_editable_by,
+    visible_customer_filter,
+)
+from enrollment.models import Enrollment, EnrollmentDocument, Payment, Student
 from enrollment.services import classes_with_seats
+from rbac.models import Role
+from rbac.selectors import data_scope_for
 
 REVIEWER_CODENAME = "enrollment.enrollment_review"
 
@@ -88,3 +95,14 @@ def enrollments_of_student(user) -> QuerySet[Enrollment]:
         .filter(customer__student__user=user)
         .select_related("class_list__course", "class_list__campus", "consultant")
     )
+
+
+def students_visible_to(user) -> QuerySet[Student]:
+    """The students `user` reaches: those of the classes they teach or advise, and those whose
+    customer they own within their customer data scope (a manager: the team's); everyone for a
+    data scope of "all"."""
+    if data_scope_for(user) == Role.DataScope.ALL:
+        return Student.objects.all()
+    taught = Q(classes__in=classes_taught_by(user).values("pk"))
+    owned = visible_customer_filter(user, "customer__") & Q(customer__consultant__isnull=False)
+    return Student.objects.filter(pk__in=Student.objects.filter(taught | owned).values("pk"))

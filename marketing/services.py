@@ -37,7 +37,7 @@ from crm.models import Customer, DictItem, FollowUp
 from crm.normalize import mask_phone
 from crm.selectors import consultants_for, customers_visible_to, find_duplicate
 from crm.services import DuplicateCustomer, customer_create, customers_allocate
-from enrollment.models import Student
+from enrollment.selectors import students_visible_to
 from marketing.filters import StudentSegmentFilter
 from marketing.models import (
     Campaign,
@@ -394,12 +394,12 @@ def mailing_test_send(*, template: EmailTemplate, to_email: str, by: User, base_
 
 # --- Mailings -----------------------------------------------------------------------------------
 def mailing_segment(*, mailing: Mailing) -> QuerySet:
-    """The customers (within the creator's data scope) or students the mailing's filter finds.
+    """The customers or students (within the creator's data scope) the mailing's filter finds.
     A filter that does not validate is refused, never ignored: an ignored filter would mail
     everyone."""
     query = QueryDict(mailing.segment_query)
     if mailing.segment == Mailing.Segment.STUDENTS:
-        filterset = StudentSegmentFilter(query, queryset=Student.objects.all())
+        filterset = StudentSegmentFilter(query, queryset=students_visible_to(mailing.created_by))
     else:
         filterset = CustomerFilter(
             query,

@@ -26,6 +26,7 @@ from common.lists import attach_row_urls, filtered_page, simple_page
 from common.views import form_page
 from crm.filters import CustomerFilter
 from crm.selectors import consultants_for, customers_visible_to
+from enrollment.selectors import students_visible_to
 from marketing import selectors, services
 from marketing.filters import RecipientFilter, StudentSegmentFilter
 from marketing.forms import CampaignForm, EmailTemplateForm, MailingForm, ReportPeriodForm, WebLeadForm
@@ -300,7 +301,7 @@ def mailing_list(request):
 
 def _segment_filter(request, segment: str, data: QueryDict):
     if segment == Mailing.Segment.STUDENTS:
-        return StudentSegmentFilter(data)
+        return StudentSegmentFilter(data, queryset=students_visible_to(request.user))
     user = request.user
     return CustomerFilter(data, queryset=customers_visible_to(user), consultants=consultants_for(user))
 

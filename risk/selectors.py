@@ -335,15 +335,6 @@ def _attach_details(warnings: list[StudentWarning]) -> None:
         )
 
 
-def students_in_warning_scope(user) -> QuerySet[Student]:
-    """The students whose warnings `user` reaches in some class (a ticket's POST looks up here)."""
-    if data_scope_for(user) == Role.DataScope.ALL:
-        return Student.objects.all()
-    taught = Q(classes__in=classes_taught_by(user).values("pk"))
-    owned = visible_customer_filter(user, "customer__") & Q(customer__consultant__isnull=False)
-    return Student.objects.filter(pk__in=Student.objects.filter(taught | owned).values("pk"))
-
-
 def warning_classes_for(user) -> QuerySet[ClassList]:
     """The active classes offered by the class filter: those the user teaches or advises, or
     every class for users whose customer scope reaches beyond their own."""

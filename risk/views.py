@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from common.lists import page_size_from, row_url
 from common.views import form_page
 from crm.selectors import classes_taught_by, customers_visible_to
+from enrollment.selectors import students_visible_to
 from risk import selectors, services
 from risk.filters import CustomerWarningFilter, StudentWarningFilter
 from risk.forms import CustomerThresholdsForm, StudentThresholdsForm, TicketRequestForm
@@ -82,7 +83,7 @@ def _back_to_list(request) -> str:
 
 @require_POST
 def student_ticket(request, pk):
-    student = get_object_or_404(selectors.students_in_warning_scope(request.user), pk=pk)
+    student = get_object_or_404(students_visible_to(request.user), pk=pk)
     form = TicketRequestForm(request.POST)
     back = _back_to_list(request)
     if not form.is_valid():

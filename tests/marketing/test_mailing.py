@@ -64,10 +64,10 @@ def customers_with_emails(world, count: int, *, prefix: str = "m", **fields) -> 
 
 
 def make_mailing(world, template, query: dict | None = None, **fields) -> Mailing:
+    fields = {"created_by": world.manager, **fields}
     return Mailing.objects.create(
         template=template,
         segment_query=urlencode(query or {}),
-        created_by=world.manager,
         status=Mailing.Status.QUEUED,
         base_url=BASE_URL,
         **fields,
@@ -326,6 +326,29 @@ def test_students_are_a_segment_too(world, template, mailoutbox):
     mailing_send_batch(mailing=mailing, limit=10)
     assert [m.to for m in mailoutbox] == [[world.student.email]]
     assert mailoutbox[0].subject == f"{world.sales_lead.name}，{world.python.name}开班了"
+
+
+def test_the_student_segment_keeps_to_the_creators_scope(world, template, mailoutbox):
+    """A consultant's mailing to a class reaches the students whose customer they own, not a
+    colleague's student in the same class."""
+    from accounts.models import User
+    from enrollment.models import Student
+
+    own = Student.objects.create(user=world.student, customer=world.sales_lead)
+    other_user = User.objects.create_user(username="other-student", email="other@example.test")
+    colleagues = Student.objects.create(user=other_user, customer=world.sales2_lead)
+    for student in (own, colleagues):
+        student.classes.add(world.class_a)
+    mailing = make_mailing(
+        world,
+        template,
+        {"class_list": world.class_a.pk},
+        segment=Mailing.Segment.STUDENTS,
+        created_by=world.sales,
+    )
+    mailing_prepare(mailing=mailing)
+    mailing_send_batch(mailing=mailing, limit=10)
+    assert [m.to for m in mailoutbox] == [[world.student.email]]
 
 
 # --- Thousands of recipients --------------------------------------------------------------------------

@@ -226,3 +226,19 @@ def test_another_managers_mailing_is_not_found_but_the_whole_school_sees_it(worl
         make_client(world.admin).get(reverse("marketing:mailing-detail", args=[mailing.pk])).status_code
         == 200
     )
+
+
+def test_the_customer_list_offers_to_mail_what_it_shows(world, template):
+    """The manager's all-customers list links to the mailing page with its current filter; the
+    pool and own lists (a narrower set than the mailing's scope) do not offer it."""
+    page = make_client(world.manager).get(reverse("crm:customer-list"), {"status": "unsigned", "page": "2"})
+    link = f"{reverse('marketing:mailing-create')}?status=unsigned&amp;segment=customers"
+    assert link in page.content.decode()
+    for url_name in ("crm:customer-mine", "crm:customer-pool"):
+        assert (
+            b'data-testid="mail-customers"' not in make_client(world.manager).get(reverse(url_name)).content
+        )
+    assert (
+        b'data-testid="mail-customers"'
+        not in make_client(world.sales).get(reverse("crm:customer-mine")).content
+    )
