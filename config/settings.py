@@ -308,6 +308,9 @@ MARKETING_WEB_LEAD_LIMIT_PER_CAMPAIGN = int(os.environ.get("MARKETING_WEB_LEAD_L
 MARKETING_WEB_LEAD_WINDOW_SECONDS = int(os.environ.get("MARKETING_WEB_LEAD_WINDOW_SECONDS", "3600"))
 MARKETING_MAILING_BATCH = int(os.environ.get("MARKETING_MAILING_BATCH", "100"))
 MARKETING_MAILING_PAUSE_SECONDS = int(os.environ.get("MARKETING_MAILING_PAUSE_SECONDS", "60"))
+# Who may show the public web-to-lead form in an iframe (CSP frame-ancestors sources, space
+# separated): the school's own site in production, e.g. "https://www.school.cn".
+MARKETING_FORM_FRAME_ANCESTORS = os.environ.get("MARKETING_FORM_FRAME_ANCESTORS", "*")
 
 LOGGING = {
     "version": 1,

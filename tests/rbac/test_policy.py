@@ -286,11 +286,37 @@ TEACHER_CLASSROOM_GRANTS = {
 }
 
 
+# Every staff role handles service tickets (the data scope says which).
+TICKET_HANDLER_GRANTS = {
+    f"tickets.{name}"
+    for name in (
+        "ticket_list",
+        "ticket_detail",
+        "ticket_export",
+        "ticket_create",
+        "ticket_assign",
+        "ticket_take",
+        "ticket_start",
+        "ticket_resolve",
+        "ticket_feedback",
+        "ticket_archive",
+        "ticket_reopen",
+        "ticket_comment",
+    )
+}
+
+
 @pytest.mark.django_db
 def test_permissions_sync_recreates_a_deleted_default_role_with_its_defaults():
     Role.objects.filter(slug=TEACHER).delete()
     assert permissions_sync()["roles_created"] == 1
-    assert _grants()[TEACHER] == {"crm.class_detail_own", *TEACHER_CLASSROOM_GRANTS}
+    assert _grants()[TEACHER] == {
+        "crm.class_detail_own",
+        *TEACHER_CLASSROOM_GRANTS,
+        *TICKET_HANDLER_GRANTS,
+        "risk.student_warnings",
+        "risk.student_ticket",
+    }
 
 
 @pytest.mark.django_db
@@ -333,15 +359,63 @@ STUDENT_MENU = {"classroom.my_classes", "classroom.my_grades", "classroom.my_que
 # Consultants read their own figures in the sales report; managers and admins also set targets.
 CONSULTANT_REPORTS_MENU = {"reports": {"reports.sales_report"}}
 MANAGER_REPORTS_MENU = {"reports": {"reports.sales_report", "reports.targets"}}
+# Service: every staff role works tickets; managers and admins also set deadlines and read the report.
+HANDLER_SERVICE_MENU = {"service": {"tickets.ticket_list"}}
+MANAGER_SERVICE_MENU = {"service": {"tickets.ticket_list", "tickets.deadlines", "tickets.report"}}
+# Warnings: teachers their students, consultants their customers, managers both and the customer
+# thresholds, admins the students and both thresholds.
+RISK_MENUS = {
+    "admin": {"risk.student_warnings", "risk.student_thresholds", "risk.customer_thresholds"},
+    "manager": {"risk.student_warnings", "risk.customer_warnings", "risk.customer_thresholds"},
+    "sales": {"risk.customer_warnings"},
+    "teacher": {"risk.student_warnings"},
+}
+MARKETING_MENU = {
+    "marketing": {
+        "marketing.campaign_list",
+        "marketing.campaign_report",
+        "marketing.template_list",
+        "marketing.mailing_list",
+    }
+}
 EXPECTED_MENUS = {
-    "admin": {**ADMIN_MENU, **REVIEWER_MENU, **MANAGER_REPORTS_MENU},
-    "manager": {"sales": MANAGER_SALES_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU, **MANAGER_REPORTS_MENU},
-    "sales": {"sales": CONSULTANT_MENU, **SETUP_READER_MENU, **ENROLLMENT_MENU, **CONSULTANT_REPORTS_MENU},
-    "finance": REVIEWER_MENU,
-    "teacher": {"classroom": TEACHER_MENU},
-    "student": {"enrollment": {"enrollment.my_enrollments"}, "classroom": STUDENT_MENU},
+    "admin": {
+        **ADMIN_MENU,
+        **REVIEWER_MENU,
+        **MANAGER_REPORTS_MENU,
+        **MANAGER_SERVICE_MENU,
+        "warnings": RISK_MENUS["admin"],
+        **MARKETING_MENU,
+    },
+    "manager": {
+        "sales": MANAGER_SALES_MENU,
+        **SETUP_READER_MENU,
+        **ENROLLMENT_MENU,
+        **MANAGER_REPORTS_MENU,
+        **MANAGER_SERVICE_MENU,
+        "warnings": RISK_MENUS["manager"],
+        **MARKETING_MENU,
+    },
+    "sales": {
+        "sales": CONSULTANT_MENU,
+        **SETUP_READER_MENU,
+        **ENROLLMENT_MENU,
+        **CONSULTANT_REPORTS_MENU,
+        **HANDLER_SERVICE_MENU,
+        "warnings": RISK_MENUS["sales"],
+    },
+    "finance": {**REVIEWER_MENU, **HANDLER_SERVICE_MENU},
+    "teacher": {"classroom": TEACHER_MENU, **HANDLER_SERVICE_MENU, "warnings": RISK_MENUS["teacher"]},
+    "student": {
+        "enrollment": {"enrollment.my_enrollments"},
+        "classroom": STUDENT_MENU,
+        "service": {"tickets.my_tickets"},
+    },
     "outsider": {},
     "superuser": {
+        "service": MANAGER_SERVICE_MENU["service"] | {"tickets.my_tickets"},
+        "warnings": set().union(*RISK_MENUS.values()),
+        **MARKETING_MENU,
         **ADMIN_MENU,
         "sales": MANAGER_SALES_MENU,
         "enrollment": {

@@ -11,9 +11,17 @@ from django.conf import settings
 from django.db import connection
 
 # Written on purpose by requests that change nothing else: the visitor's session, the failed
-# login attempts the lockout counts, and the personal-data access log (reading is what it records).
+# login attempts the lockout counts, the web-to-lead form's rate-limit counters (a refused
+# submission still counts against the limit) and the personal-data access log (reading is what
+# it records).
 IGNORED_TABLES = frozenset(
-    {"django_session", "axes_accessattempt", "axes_accessfailurelog", "axes_accesslog"}
+    {
+        "django_session",
+        "axes_accessattempt",
+        "axes_accessfailurelog",
+        "axes_accesslog",
+        "marketing_ratelimitcounter",
+    }
 )
 IGNORED_PREFIXES = ("audit_",)
 

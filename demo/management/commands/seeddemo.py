@@ -20,6 +20,7 @@ from crm.demo import DEMO, GENERATED, generate_customers
 from crm.models import Campus, ClassList, Course, Customer, DictItem
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, EnrollmentDocument
+from marketing.demo import seed_marketing
 from rbac import defaults
 from rbac.models import Role
 from rbac.services import permissions_sync
@@ -165,6 +166,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             seed_tickets()
             seed_risk()
+            seed_marketing()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, display_name, _department, role_slugs in USERS:
