@@ -112,11 +112,12 @@ def test_seeddemo_is_idempotent():
         call_command("seeddemo", stdout=StringIO())
         first = _counts()
     # The eight demo logins, the student of the approved enrollment, the 45 signed demo customers
-    # the sales history enrolls into the class starting after their signing, and the students the
-    # classroom demo adds (student1 into Python 9, 2 more into Linux 40).
-    assert first["users"] == 56
+    # the sales history enrolls into the class starting after their signing, the students the
+    # classroom demo adds (student1 into Python 9, 2 more into Linux 40) and the web lead the
+    # marketing demo signs.
+    assert first["users"] == 57
     assert sorted(set(first["enrollments"])) == ["approved", "open", "rejected", "submitted"]
-    assert first["students"] == 49
+    assert first["students"] == 50
     assert ClassList.objects.get(course__name="Python全栈开发", semester=9).students.count() == 26
     assert Student.objects.filter(user__username="student1", classes__semester=9).exists()
     # Records: Python 9, 7 lessons (5 taught, 2 to come) x 26 students; Linux 40, 2 lessons x 6.
