@@ -25,10 +25,8 @@ answer "who looked at this student's ID card?"; refusing costs a retry.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, models, transaction
@@ -37,21 +35,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from audit.models import LABEL_LENGTH, AccessRecord
+from common.http import client_ip
 
 logger = logging.getLogger(__name__)
 
 # What a page says when it withholds data because `access_record` failed.
 NOT_RECORDED = gettext_lazy("The access log could not record this, so it was withheld; try again.")
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as the login throttle sees it (AXES_PROXY_COUNT proxies skipped), or
-    None when that is not an IP address."""
-    address = get_client_ip_address(request)
-    try:
-        return str(ipaddress.ip_address(address)) if address else None
-    except ValueError:
-        return None
 
 
 def target_label(target: models.Model) -> str:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AccessRecord
 from audit.services import NOT_RECORDED, access_record
 from common.access import public
+from common.http import client_ip
 from common.lists import simple_page
 from common.views import file_attachment
 from crm import selectors as crm_selectors
@@ -319,7 +320,7 @@ def enrollment_reject(request, pk: int):
 
 # --- The student's link -----------------------------------------------------------------------
 def _rate_limited(request) -> bool:
-    key = f"enroll-link:{request.META.get('REMOTE_ADDR', '')}:{timezone.now():%Y%m%d%H%M}"
+    key = f"enroll-link:{client_ip(request) or ''}:{timezone.now():%Y%m%d%H%M}"
     cache.add(key, 0, timeout=120)
     try:
         return cache.incr(key) > LINK_RATE_LIMIT
@@ -389,7 +390,7 @@ def apply(request, token: str):
                 enrollment=enrollment,
                 values=values,
                 contract_text=contract,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             ):
                 return redirect("enrollment:apply", token)
             messages.info(request, _("This form was already submitted."))

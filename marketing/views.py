@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from common.access import public
+from common.http import client_ip
 from common.lists import attach_row_urls, filtered_page, simple_page
 from common.views import form_page
 from crm.filters import CustomerFilter
@@ -394,14 +395,10 @@ def mailing_cancel(request, pk: int):
 
 
 # --- Public: the web-to-lead form, its API, unsubscribing --------------------------------------
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _frameable(response):
     """Let the school's own pages embed this response (and only this one): no X-Frame-Options,
     and the CSP's frame-ancestors from settings.MARKETING_FORM_FRAME_ANCESTORS."""
-    ancestors = getattr(settings, "MARKETING_FORM_FRAME_ANCESTORS", "*").split()
+    ancestors = settings.MARKETING_FORM_FRAME_ANCESTORS.split()
     response._csp_replace = {"frame-ancestors": ancestors or ["*"]}
     return response
 
@@ -424,12 +421,12 @@ def lead_form(request, public_key: str):
     form = WebLeadForm(request.POST or None, campaign=campaign)
     status = 200
     if request.method == "POST":
-        if services.web_lead_rate_limited(campaign=campaign, ip=_client_ip(request)):
+        if services.web_lead_rate_limited(campaign=campaign, ip=client_ip(request)):
             form.add_error(None, _("Too many submissions; please try again later."))
             status = 429
         elif form.is_valid():
             try:
-                services.web_lead_submit(campaign=campaign, form=form, ip=_client_ip(request))
+                services.web_lead_submit(campaign=campaign, form=form, ip=client_ip(request))
             except services.MarketingRefused as error:
                 form.add_error(None, str(error))
             else:
@@ -480,7 +477,7 @@ def lead_api(request, public_key: str):
         return _json(404, error=_("There is no such campaign."))
     if not services.campaign_api_key_matches(campaign=campaign, key=_api_key_of(request)):
         return _json(401, error=_("The API key is missing or wrong."))
-    if services.web_lead_rate_limited(campaign=campaign, ip=_client_ip(request)):
+    if services.web_lead_rate_limited(campaign=campaign, ip=client_ip(request)):
         response = _json(429, error=_("Too many submissions; please try again later."))
         response["Retry-After"] = str(settings.MARKETING_WEB_LEAD_WINDOW_SECONDS)
         return response
@@ -491,7 +488,7 @@ def lead_api(request, public_key: str):
     if not form.is_valid():
         return _json(400, error=_("Some fields are not valid."), fields=form.errors.get_json_data())
     try:
-        outcome = services.web_lead_submit(campaign=campaign, form=form, ip=_client_ip(request))
+        outcome = services.web_lead_submit(campaign=campaign, form=form, ip=client_ip(request))
     except services.MarketingRefused as error:
         return _json(409, error=str(error))
     return _json(201, status="noted" if outcome.duplicate else "created")

@@ -16,7 +16,8 @@ from django.utils import translation
 
 from accounts.models import User
 from audit.models import AccessRecord
-from audit.services import access_record, client_ip
+from audit.services import access_record
+from common.http import client_ip
 from crm.models import Customer
 from enrollment.models import Enrollment
 from tests.audit.conftest import CLIENT_IP, MASKED_ID_NUMBER, client_of, records

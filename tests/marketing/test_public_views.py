@@ -102,6 +102,22 @@ def test_the_form_is_rate_limited(world, campaign):
     assert CampaignLead.objects.count() == 2
 
 
+@override_settings(CLIENT_IP_PROXY_COUNT=1, MARKETING_WEB_LEAD_LIMIT_PER_IP=2)
+def test_behind_a_proxy_the_form_limits_each_visitor_not_the_proxy(world, campaign):
+    """Everyone arrives from the proxy's address; the limit counts the visitor's (common.http)."""
+    url = reverse("marketing:lead-form", args=[campaign.public_key])
+
+    def submit(forwarded: str, number: int) -> int:
+        data = lead_data(phone=f"1390013900{number}")
+        return (
+            make_client().post(url, data, HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.1").status_code
+        )
+
+    assert [submit(f"203.0.113.{number}", number) for number in range(4)] == [302] * 4
+    assert [submit("198.51.100.66", number) for number in range(4, 7)] == [302, 302, 429]
+    assert CampaignLead.objects.count() == 6
+
+
 def test_an_unknown_campaign_is_not_found(world):
     response = Client().get(reverse("marketing:lead-form", args=["no-such-key"]))
     assert response.status_code == 404
