@@ -54,7 +54,8 @@ def headers() -> list[str]:
     ]
 
 
-def _local(moment) -> str:
+def local_minute(moment) -> str:
+    """A moment as the school's local time to the minute, as every export writes it."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
@@ -73,19 +74,20 @@ def customer_rows(customers: Iterable, contacts_for_customer) -> Iterator[list]:
             customer.consulted_on.isoformat(),
             customer.get_status_display(),
             str(customer.consultant or _("Public pool")),
-            _local(customer.last_follow_up_at),
-            _local(customer.next_follow_up_at),
+            local_minute(customer.last_follow_up_at),
+            local_minute(customer.next_follow_up_at),
             customer.note,
         ]
         yield [neutralise(value) for value in row]
 
 
-def as_csv(rows: Iterator[list]) -> Iterator[bytes]:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it without garbling the names."""
+def csv_stream(header: list[str], rows: Iterator[list]) -> Iterator[bytes]:
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it without garbling the names; sent
+    in pieces of 500 rows, so a long export starts at once and never sits whole in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff".encode()
-    writer.writerow(headers())
+    writer.writerow(header)
     for number, row in enumerate(rows, start=1):
         writer.writerow(row)
         if number % 500 == 0:
@@ -95,13 +97,22 @@ def as_csv(rows: Iterator[list]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def as_xlsx(rows: Iterator[list]) -> bytes:
+def xlsx_bytes(title: str, header: list[str], rows: Iterator[list]) -> bytes:
+    """One sheet named `title`, written row by row (openpyxl's write-only mode)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Customers"))
-    sheet.append(headers())
+    sheet = workbook.create_sheet(title)
+    sheet.append(header)
     for row in rows:
         sheet.append(row)
     return workbook_bytes(workbook)
+
+
+def as_csv(rows: Iterator[list]) -> Iterator[bytes]:
+    return csv_stream(headers(), rows)
+
+
+def as_xlsx(rows: Iterator[list]) -> bytes:
+    return xlsx_bytes(_("Customers"), headers(), rows)
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:

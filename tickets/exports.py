@@ -3,15 +3,11 @@ cell neutralised (crm.exports.neutralise) so a spreadsheet never runs it as a fo
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from crm.exports import neutralise, workbook_bytes
+from crm.exports import csv_stream, local_minute, neutralise, xlsx_bytes
 
 EXPORT_LIMIT = 50_000
 CHUNK = 2000
@@ -40,10 +36,6 @@ def headers() -> list[str]:
     ]
 
 
-def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def ticket_rows(tickets: Iterable) -> Iterator[list]:
     """One row per ticket of `tickets_visible_to` (its joins and `is_overdue`)."""
     for ticket in tickets:
@@ -57,11 +49,11 @@ def ticket_rows(tickets: Iterable) -> Iterator[list]:
             str(ticket.student.user) if ticket.student_id else "",
             str(ticket.assignee or ""),
             str(ticket.queue or ""),
-            _local(ticket.created_at),
-            _local(ticket.response_due_at),
-            _local(ticket.resolve_due_at),
-            _local(ticket.first_response_at),
-            _local(ticket.resolved_at),
+            local_minute(ticket.created_at),
+            local_minute(ticket.response_due_at),
+            local_minute(ticket.resolve_due_at),
+            local_minute(ticket.first_response_at),
+            local_minute(ticket.resolved_at),
             _("Yes") if ticket.is_overdue else "",
             ticket.rating or "",
             ticket.resolution_note,
@@ -71,24 +63,8 @@ def ticket_rows(tickets: Iterable) -> Iterator[list]:
 
 
 def as_csv(rows: Iterator[list]) -> Iterator[bytes]:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it without garbling the names."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff".encode()
-    writer.writerow(headers())
-    for number, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if number % 500 == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    return csv_stream(headers(), rows)
 
 
 def as_xlsx(rows: Iterator[list]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Tickets"))
-    sheet.append(headers())
-    for row in rows:
-        sheet.append(row)
-    return workbook_bytes(workbook)
+    return xlsx_bytes(_("Tickets"), headers(), rows)
