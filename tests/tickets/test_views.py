@@ -10,6 +10,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -18,6 +20,7 @@ from accounts.models import Notification
 from crm.models import Customer
 from tests.conftest import make_client
 from tests.security import snapshot
+from tickets import services
 from tickets.models import Ticket, TicketDeadline, TicketEvent
 
 Status = Ticket.Status
@@ -145,6 +148,23 @@ def test_the_students_list_query_count_is_pinned_and_flat(desk, client_for, djan
     for query in ("?size=20", "?size=100", "?size=20&page=2"):
         with django_assert_num_queries(QUERIES_OF_THE_STUDENTS_LIST):
             assert client.get(url + query).status_code == 200
+
+
+def test_the_detail_query_count_does_not_grow_with_the_timeline(desk, client_for):
+    """The detail page reads its timeline in one joined query: ten more comments, no more queries."""
+    ticket = desk.make_ticket(status=Ticket.Status.IN_PROGRESS)
+    client = client_for("sales")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(detail(ticket)).status_code == 200
+        return len(captured)
+
+    queries()  # warm-up
+    before = queries()
+    for number in range(10):
+        services.ticket_comment(ticket=ticket, note=f"第{number}次跟进", by=desk.world.sales)
+    assert queries() == before
 
 
 # --- Export ---------------------------------------------------------------------------------------
