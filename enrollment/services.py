@@ -386,20 +386,29 @@ def payment_record(
     *, enrollment: Enrollment, values: dict, by: User, request_key: uuid.UUID
 ) -> tuple[Payment, bool]:
     """Record a payment as pending. The form's `request_key` makes a double click or a replay
-    return the first payment instead of a second one. Returns (payment, created)."""
-    try:
-        with transaction.atomic():
-            payment = Payment(enrollment=enrollment, consultant=by, request_key=request_key, **values)
-            payment._history_user = by
-            payment.save(force_insert=True)
-    except IntegrityError as error:
-        if "request_key" not in str(error):
-            raise  # another constraint (an amount of zero): not a second submission
-        existing = _payment_with_key(request_key)
-        if existing is None or existing.enrollment_id != enrollment.pk:
-            raise EnrollmentRefused(gettext("This form was already used; reload the page.")) from error
-        return existing, False
-    return payment, True
+    return the first payment instead of a second one. Returns (payment, created).
+
+    Two submissions at once can each meet the other's key before either commits (SQLite's
+    shared cache shows an uncommitted key); if the other one then rolled back, no payment holds
+    the key, so ours tries once more instead of refusing both."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                payment = Payment(enrollment=enrollment, consultant=by, request_key=request_key, **values)
+                payment._history_user = by
+                payment.save(force_insert=True)
+        except IntegrityError as error:
+            if "request_key" not in str(error):
+                raise  # another constraint (an amount of zero): not a second submission
+            existing = _payment_with_key(request_key)
+            if existing is None:
+                continue
+            if existing.enrollment_id != enrollment.pk:
+                raise EnrollmentRefused(gettext("This form was already used; reload the page.")) from error
+            return existing, False
+        else:
+            return payment, True
+    raise EnrollmentRefused(gettext("This form was already used; reload the page."))
 
 
 def _payment_with_key(request_key: uuid.UUID) -> Payment | None:

@@ -1141,6 +1141,25 @@ def test_a_double_click_records_one_payment(world, enrollment):
     assert Payment.objects.count() == 2
 
 
+def test_a_key_met_while_the_other_submission_rolled_back_is_tried_again(world, enrollment, monkeypatch):
+    """Two submissions at once saw each other's uncommitted key and the other one rolled back: no
+    payment holds the key, so this one is saved on its second try instead of being refused."""
+    monkeypatch.setattr(services, "KEY_LOOKUP_PAUSE", 0)
+    real_save = Payment.save
+    collisions = []
+
+    def collide_once(payment, *args, **kwargs):
+        if not collisions:
+            collisions.append(payment.request_key)
+            raise IntegrityError("UNIQUE constraint failed: enrollment_payment.request_key")
+        return real_save(payment, *args, **kwargs)
+
+    monkeypatch.setattr(Payment, "save", collide_once)
+    payment, created = record(enrollment, world.sales)
+    assert created and collisions == [payment.request_key]
+    assert Payment.objects.get() == payment
+
+
 @pytest.mark.parametrize("amount", ["0", "-1", "-0.01", "0.00"])
 def test_a_payment_of_zero_or_less_is_refused_by_the_database(world, enrollment, amount):
     with pytest.raises(IntegrityError):
