@@ -36,13 +36,14 @@ CAMPAIGNS = [
     ("百度推广·Linux运维", "baidu", -60, -5, "12000", ["Linux运维"]),
     ("高校宣讲会", "campus_talk", 10, 40, "3000", ["Python全栈开发", "Linux运维"]),
 ]
-# campaign index, days ago, name, phone, email, message
+# campaign index, days ago, name, phone (188: clear of the customers demo, 13x, and of the bench
+# imports, 199, which deletes its range), email, message
 LEADS = [
-    (0, 12, "陈思远", "19912340001", "chensiyuan@demo.educrm.local", "想了解 Python 晚班"),
-    (0, 8, "刘佳怡", "19912340002", "liujiayi@demo.educrm.local", "零基础可以学吗？"),
-    (0, 3, "黄子轩", "19912340003", "", "周末班什么时候开？"),
-    (1, 20, "周雨桐", "19912340004", "zhouyutong@demo.educrm.local", "Linux 运维就业怎么样"),
-    (1, 15, "吴浩然", "19912340005", "wuhaoran@demo.educrm.local", ""),
+    (0, 12, "陈思远", "18812340001", "chensiyuan@demo.educrm.local", "想了解 Python 晚班"),
+    (0, 8, "刘佳怡", "18812340002", "liujiayi@demo.educrm.local", "零基础可以学吗？"),
+    (0, 3, "黄子轩", "18812340003", "", "周末班什么时候开？"),
+    (1, 20, "周雨桐", "18812340004", "zhouyutong@demo.educrm.local", "Linux 运维就业怎么样"),
+    (1, 15, "吴浩然", "18812340005", "wuhaoran@demo.educrm.local", ""),
 ]
 TEMPLATE_BODY = """{{ name }}，您好！
 
