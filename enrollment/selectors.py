@@ -97,12 +97,19 @@ def enrollments_of_student(user) -> QuerySet[Enrollment]:
     )
 
 
+def student_scope_filter(user, *, class_field: str, customer: str) -> Q:
+    """The (student, class) pairs `user` reaches, on a model naming the class by `class_field`
+    and the student's customer by the prefix `customer`: the classes they teach or advise, and
+    the students whose customer they own within their customer data scope (a manager: the
+    team's); every pair for no user (a periodic job) or a data scope of "all"."""
+    if user is None or data_scope_for(user) == Role.DataScope.ALL:
+        return Q()
+    taught = Q(**{f"{class_field}__in": classes_taught_by(user).values("pk")})
+    owned = visible_customer_filter(user, customer) & Q(**{f"{customer}consultant__isnull": False})
+    return taught | owned
+
+
 def students_visible_to(user) -> QuerySet[Student]:
-    """The students `user` reaches: those of the classes they teach or advise, and those whose
-    customer they own within their customer data scope (a manager: the team's); everyone for a
-    data scope of "all"."""
-    if data_scope_for(user) == Role.DataScope.ALL:
-        return Student.objects.all()
-    taught = Q(classes__in=classes_taught_by(user).values("pk"))
-    owned = visible_customer_filter(user, "customer__") & Q(customer__consultant__isnull=False)
-    return Student.objects.filter(pk__in=Student.objects.filter(taught | owned).values("pk"))
+    """The students `user` reaches in some class (student_scope_filter)."""
+    scope = student_scope_filter(user, class_field="classes", customer="customer__")
+    return Student.objects.filter(pk__in=Student.objects.filter(scope).values("pk"))

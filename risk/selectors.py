@@ -44,8 +44,9 @@ from django.utils.translation import gettext as _
 
 from classroom.models import Attendance, Score, StudyRecord
 from crm.models import ClassList, Customer, FollowUp, PoolPolicy
-from crm.selectors import classes_taught_by, customers_visible_to, pool_return_rules, visible_customer_filter
+from crm.selectors import classes_taught_by, customers_visible_to, pool_return_rules
 from enrollment.models import Enrollment, Payment, Student
+from enrollment.selectors import student_scope_filter
 from rbac.models import Role
 from rbac.selectors import data_scope_for
 from risk.models import CustomerRisk, RiskPolicy, RiskTicket, StudentRisk
@@ -87,20 +88,10 @@ class CustomerWarning:
 
 
 # --- Students ------------------------------------------------------------------------------------
-def _student_scope(user, *, class_field: str, customer: str) -> Q:
-    """The (student, class) pairs `user` reaches, on a model naming the class by `class_field`
-    and the student's customer by the prefix `customer` (None user: every pair, for the sweep)."""
-    if user is None or data_scope_for(user) == Role.DataScope.ALL:
-        return Q()
-    taught = Q(**{f"{class_field}__in": classes_taught_by(user).values("pk")})
-    owned = visible_customer_filter(user, customer) & Q(**{f"{customer}consultant__isnull": False})
-    return taught | owned
-
-
 def _records(user, class_id: int | None, student_id: int | None) -> QuerySet[StudyRecord]:
     """Study records of current students in their current, active classes, within the scope."""
     records = StudyRecord.objects.filter(
-        _student_scope(user, class_field="lesson__class_list", customer="student__customer__"),
+        student_scope_filter(user, class_field="lesson__class_list", customer="student__customer__"),
         student__status=Student.Status.STUDYING,
         student__classes=F("lesson__class_list"),
         lesson__class_list__is_active=True,
@@ -226,7 +217,7 @@ def _overdue_payments(user, policy: RiskPolicy, today: date, class_id, student_i
     refund = Q(payments__kind=Payment.Kind.REFUND)
     zero = Value(Decimal("0"), output_field=MONEY)
     enrollments = Enrollment.objects.live().filter(
-        _student_scope(user, class_field="class_list", customer="customer__"),
+        student_scope_filter(user, class_field="class_list", customer="customer__"),
         status=Enrollment.Status.APPROVED,
         class_list__is_active=True,
         class_list__start_date__lte=today - timedelta(days=policy.payment_grace_days),
